@@ -1,0 +1,49 @@
+# OpenHomecare: `make run` and `make test` are the whole set-up (see README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# An environment variable wins; otherwise the local settings (SQLite, in-process queue).
+export DJANGO_SETTINGS_MODULE ?= homecare.config.settings.local
+
+.PHONY: run test lint bench worker install browser clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) print_demo_signins
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# Debian's Chromium for the browser journeys; Playwright never downloads a browser here.
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+lint: install
+	$(VENV)/bin/ruff check homecare bench
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.test $(MANAGE) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.test $(MANAGE) check
+
+# pytest exits 5 when it collects no tests, so an empty run fails here too.
+test: install browser lint
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.run $(BENCH_ARGS)
+
+worker: install
+	$(MANAGE) rqworker default
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis

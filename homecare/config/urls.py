@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from homecare.config.api import api
+
+urlpatterns = [
+    path("", include("homecare.accounts.urls")),
+    path("", include("homecare.platform.urls")),
+    path("people/", include("homecare.people.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "homecare.platform.views.bad_request"
+handler403 = "homecare.platform.views.permission_denied"
+handler404 = "homecare.platform.views.page_not_found"
+handler500 = "homecare.platform.views.server_error"

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class GovukFormsConfig(AppConfig):
+    name = "homecare.govuk_forms"
