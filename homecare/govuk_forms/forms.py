@@ -122,7 +122,9 @@ class GovukFormMixin:
             else:
                 bound = self[name]  # type: ignore[index]
                 widget = self.fields[name].widget  # type: ignore[attr-defined]
-                if isinstance(widget, (forms.MultiWidget, forms.CheckboxSelectMultiple, forms.RadioSelect)):
+                if isinstance(widget, GovukDateInput):
+                    anchor = f"{bound.auto_id}_day"
+                elif isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
                     anchor = f"{bound.auto_id}_0"
                 else:
                     anchor = bound.auto_id

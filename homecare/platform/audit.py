@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import models
+from django.utils import timezone
 
 
 def save_audited(instance: models.Model, *, actor, reason: str = "", **save_kwargs) -> None:
@@ -58,6 +59,10 @@ def _display(model: type[models.Model], field_name: str, value) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return f"{timezone.localtime(value):%-d %b %Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%-d %b %Y}"
     return str(value)
 
 
