@@ -15,7 +15,11 @@ def navigation(request):
     current = request.path
     return {
         "nav_items": [
-            {"label": label, "href": href, "active": href == current or (href != "/" and current.startswith(href))}
+            {
+                "label": label,
+                "href": href,
+                "active": href == current or (href != "/" and current.startswith(href)),
+            }
             for label, href in items
         ]
     }

@@ -8,7 +8,10 @@ from homecare.accounts.models import OrganisationType, Role, User
 def _council_role(user: User, *roles: str) -> bool:
     org = user.organisation
     return bool(
-        user.is_authenticated and org is not None and org.type == OrganisationType.COUNCIL and user.role in roles
+        user.is_authenticated
+        and org is not None
+        and org.type == OrganisationType.COUNCIL
+        and user.role in roles
     )
 
 

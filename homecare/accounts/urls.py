@@ -10,7 +10,11 @@ urlpatterns = [
     path("password-reset", views.PasswordResetView.as_view(), name="password-reset"),
     path("password-reset/sent", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path(
-        "password-reset/<uidb64>/<token>", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"
+        "password-reset/<uidb64>/<token>",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
     ),
-    path("password-reset/complete", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    path(
+        "password-reset/complete", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"
+    ),
 ]

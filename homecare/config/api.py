@@ -1,4 +1,4 @@
-"""The JSON API (django-ninja). Domain apps mount their routers here; the schema is at /api/v1/openapi.json."""
+"""The JSON API (django-ninja). Apps mount their routers here; the schema is at /api/v1/openapi.json."""
 
 from ninja import NinjaAPI
 from ninja.security import django_auth

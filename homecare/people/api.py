@@ -29,8 +29,14 @@ def search_people(request: HttpRequest, q: str, limit: int = 25):
     people = selectors.people_search(user=request.user, query=q)[:limit]
     return [
         PersonSummary(
-            id=p.pk, case_reference=p.case_reference, nhs_number=p.nhs_number, given_name=p.given_name,
-            family_name=p.family_name, date_of_birth=p.date_of_birth, postcode=p.postcode, zone=p.zone.name,
+            id=p.pk,
+            case_reference=p.case_reference,
+            nhs_number=p.nhs_number,
+            given_name=p.given_name,
+            family_name=p.family_name,
+            date_of_birth=p.date_of_birth,
+            postcode=p.postcode,
+            zone=p.zone.name,
         )
         for p in people
     ]
@@ -40,6 +46,12 @@ def search_people(request: HttpRequest, q: str, limit: int = 25):
 def get_person(request: HttpRequest, person_id: int):
     p = selectors.person_for_user(user=request.user, pk=person_id)
     return PersonSummary(
-        id=p.pk, case_reference=p.case_reference, nhs_number=p.nhs_number, given_name=p.given_name,
-        family_name=p.family_name, date_of_birth=p.date_of_birth, postcode=p.postcode, zone=p.zone.name,
+        id=p.pk,
+        case_reference=p.case_reference,
+        nhs_number=p.nhs_number,
+        given_name=p.given_name,
+        family_name=p.family_name,
+        date_of_birth=p.date_of_birth,
+        postcode=p.postcode,
+        zone=p.zone.name,
     )

@@ -60,7 +60,9 @@ class PersonForm(GovukModelForm):
         }
         help_texts = {
             "nhs_number": "10 digits, for example 485 777 3456",
-            "access_notes": "How care workers get in, for example the key safe location (not its code in plain sight)",
+            "access_notes": (
+                "How care workers get in, for example where the key safe is (not its code in plain sight)"
+            ),
             "latitude": "Used to check care workers are at the home when they check in",
         }
         widgets = {
@@ -90,22 +92,31 @@ class PersonForm(GovukModelForm):
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
 
-    def validate_unique(self):
-        """Uniqueness is the service's job (it also catches races); don't query twice."""
+    def _post_clean(self):
+        """Skip the model's own validation: people.services checks the record as a whole (uniqueness
+        included, and races) and explains problems in words people use. The form checks shape only."""
 
 
 class SupportPlanForm(GovukForm):
     outcomes = forms.CharField(
         label="Outcomes in the person's own words",
-        help_text="One outcome on each line, for example: I want to get up and dressed in time for the day centre",
+        help_text=(
+            "One outcome on each line, for example: I want to get up and dressed in time for the day centre"
+        ),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    what_matters = forms.CharField(label="What matters to the person", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    what_matters = forms.CharField(
+        label="What matters to the person", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     strengths = forms.CharField(
-        label="Strengths and support already in place", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Strengths and support already in place",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     tasks = forms.MultipleChoiceField(
-        label="Tasks", choices=PersonalCareTask.choices, widget=forms.CheckboxSelectMultiple,
+        label="Tasks",
+        choices=PersonalCareTask.choices,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one task"},
     )
     review_date = GovukDateField(label="Review date", help_text="Usually within 12 months")
@@ -118,15 +129,28 @@ class PackageForm(GovukForm):
     start_date = GovukDateField(label="Start date")
     end_date = GovukDateField(label="End date (optional)", required=False)
     care_model = forms.ChoiceField(
-        label="How care is commissioned", choices=CareModel.choices, widget=forms.RadioSelect, initial=CareModel.TIME_AND_TASK
+        label="How care is commissioned",
+        choices=CareModel.choices,
+        widget=forms.RadioSelect,
+        initial=CareModel.TIME_AND_TASK,
     )
     weekly_budget_hours = forms.DecimalField(
-        label="Weekly budget of hours", required=False, min_value=Decimal("0.25"), max_digits=6, decimal_places=2,
+        label="Weekly budget of hours",
+        required=False,
+        min_value=Decimal("0.25"),
+        max_digits=6,
+        decimal_places=2,
         help_text="Budget of hours packages only",
     )
-    funding = forms.ChoiceField(label="Funding", choices=Funding.choices, widget=forms.RadioSelect, initial=Funding.COUNCIL)
+    funding = forms.ChoiceField(
+        label="Funding", choices=Funding.choices, widget=forms.RadioSelect, initial=Funding.COUNCIL
+    )
     council_share_percent = forms.DecimalField(
-        label="Council share (%)", required=False, min_value=0, max_value=100, decimal_places=2,
+        label="Council share (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
         help_text="Joint funding only: the council and NHS shares must total 100%",
     )
     nhs_share_percent = forms.DecimalField(
@@ -148,7 +172,9 @@ class PackageForm(GovukForm):
             council = data.get("council_share_percent")
             nhs = data.get("nhs_share_percent")
             if council is None or nhs is None:
-                self.add_error("council_share_percent", "Enter the council and NHS shares for a joint package")
+                self.add_error(
+                    "council_share_percent", "Enter the council and NHS shares for a joint package"
+                )
             else:
                 problem = rules.funding_split_problem(Funding.JOINT, council, nhs)
                 if problem:
@@ -169,25 +195,41 @@ class VersionTermsForm(PackageForm):
 
 class VisitForm(GovukForm):
     days = forms.MultipleChoiceField(
-        label="Days", choices=DAY_CHOICES, widget=forms.CheckboxSelectMultiple,
+        label="Days",
+        choices=DAY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one day"},
     )
-    preferred_start = GovukTimeField(label="Preferred start time", help_text="24-hour clock, for example 07:30")
+    preferred_start = GovukTimeField(
+        label="Preferred start time", help_text="24-hour clock, for example 07:30"
+    )
     duration_minutes = forms.IntegerField(
         label="Visit length (minutes)",
         help_text="At least 15 minutes, then in 5-minute steps (15, 20, 25, 30 …)",
-        error_messages={"required": "Enter the visit length in minutes", "invalid": "Enter the visit length as a whole number of minutes"},
+        error_messages={
+            "required": "Enter the visit length in minutes",
+            "invalid": "Enter the visit length as a whole number of minutes",
+        },
     )
     tolerance_minutes = forms.IntegerField(
         label="Tolerance either side of the preferred time (minutes)", initial=30, min_value=0, max_value=120
     )
     carers_required = forms.TypedChoiceField(
-        label="Carers needed", choices=[("1", "One carer"), ("2", "Two carers (double-handed)")],
-        coerce=int, widget=forms.RadioSelect, initial="1",
+        label="Carers needed",
+        choices=[("1", "One carer"), ("2", "Two carers (double-handed)")],
+        coerce=int,
+        widget=forms.RadioSelect,
+        initial="1",
     )
-    care_type = forms.ChoiceField(label="Type of care", choices=CareType.choices, widget=forms.RadioSelect, initial=CareType.DAY)
-    tasks = forms.MultipleChoiceField(label="Tasks on this visit", choices=PersonalCareTask.choices,
-                                      widget=forms.CheckboxSelectMultiple, required=False)
+    care_type = forms.ChoiceField(
+        label="Type of care", choices=CareType.choices, widget=forms.RadioSelect, initial=CareType.DAY
+    )
+    tasks = forms.MultipleChoiceField(
+        label="Tasks on this visit",
+        choices=PersonalCareTask.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     notes = forms.CharField(label="Notes for the care worker", required=False, max_length=300)
     input_widths = {"duration_minutes": "govuk-input--width-4", "tolerance_minutes": "govuk-input--width-4"}
 
@@ -204,8 +246,12 @@ class TransitionForm(GovukForm):
 
 
 class StartForm(GovukForm):
-    provider = forms.ModelChoiceField(label="Provider", queryset=None, empty_label="Choose the provider",
-                                      error_messages={"required": "Choose the provider that has started the package"})
+    provider = forms.ModelChoiceField(
+        label="Provider",
+        queryset=None,
+        empty_label="Choose the provider",
+        error_messages={"required": "Choose the provider that has started the package"},
+    )
 
     def __init__(self, *args, providers=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -214,5 +260,8 @@ class StartForm(GovukForm):
 
 class ChangeForm(GovukForm):
     effective_from = GovukDateField(label="Change takes effect from")
-    reason = forms.CharField(label="Reason for the change", widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": "Enter the reason for the change"})
+    reason = forms.CharField(
+        label="Reason for the change",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the reason for the change"},
+    )

@@ -43,7 +43,9 @@ class Person(models.Model):
     search_postcode = models.CharField(max_length=8, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["search_family_name", "search_given_name", "search_postcode"])
+    history = HistoricalRecords(
+        excluded_fields=["search_family_name", "search_given_name", "search_postcode"]
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -54,10 +56,14 @@ class Person(models.Model):
                 condition=models.Q(nhs_number__isnull=False),
                 name="person_unique_nhs_number",
             ),
-            models.UniqueConstraint(fields=["council", "case_reference"], name="person_unique_case_reference"),
+            models.UniqueConstraint(
+                fields=["council", "case_reference"], name="person_unique_case_reference"
+            ),
         ]
         indexes = [
-            models.Index(fields=["council", "search_family_name", "search_given_name"], name="person_name_search"),
+            models.Index(
+                fields=["council", "search_family_name", "search_given_name"], name="person_name_search"
+            ),
             models.Index(fields=["council", "search_postcode"], name="person_postcode_search"),
         ]
 
@@ -96,7 +102,9 @@ class SupportPlanStatus(models.TextChoices):
 
 class SupportPlan(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="support_plans")
-    status = models.CharField(max_length=12, choices=SupportPlanStatus.choices, default=SupportPlanStatus.DRAFT)
+    status = models.CharField(
+        max_length=12, choices=SupportPlanStatus.choices, default=SupportPlanStatus.DRAFT
+    )
     what_matters = models.TextField("what matters to the person", blank=True)
     strengths = models.TextField("strengths and support already in place", blank=True)
     tasks = models.JSONField(default=list, help_text="PersonalCareTask values")
@@ -224,6 +232,9 @@ class PackageStatusChange(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.package}: {self.from_status or 'new'} → {self.to_status}"
+
 
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", "Being prepared"
@@ -305,7 +316,9 @@ class VisitPattern(models.Model):
     class Meta:
         ordering = ["preferred_start", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(carers_required__in=[1, 2]), name="visit_one_or_two_carers"),
+            models.CheckConstraint(
+                condition=models.Q(carers_required__in=[1, 2]), name="visit_one_or_two_carers"
+            ),
             models.CheckConstraint(
                 condition=models.Q(days__gte=1, days__lte=127), name="visit_pattern_days_mask"
             ),

@@ -83,7 +83,10 @@ def package_for_user(*, user: User, pk: int) -> Package:
         packages_visible_to(user=user)
         .select_related("person", "provider", "support_plan")
         .prefetch_related(
-            Prefetch("versions", queryset=PackageVersion.objects.prefetch_related("visit_pattern").order_by("number"))
+            Prefetch(
+                "versions",
+                queryset=PackageVersion.objects.prefetch_related("visit_pattern").order_by("number"),
+            )
         ),
         pk=pk,
     )
@@ -141,6 +144,7 @@ def draft_version(*, package: Package) -> PackageVersion | None:
 
 
 # --- search -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SearchCriteria:
@@ -203,6 +207,7 @@ def people_search(*, user: User, query: str) -> QuerySet[Person]:
 
 
 # --- dashboards ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PackageCounts:

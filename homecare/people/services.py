@@ -61,6 +61,7 @@ PERSON_FIELDS = (
 
 # --- people -------------------------------------------------------------------------------------
 
+
 def _clean_person(person: Person) -> None:
     errors: dict[str, str] = {}
     if person.nhs_number:
@@ -82,7 +83,10 @@ def _clean_person(person: Person) -> None:
     person.case_reference = person.case_reference.strip().upper()
     if errors:
         raise ValidationError(errors)
-    if person.nhs_number and Person.objects.filter(nhs_number=person.nhs_number).exclude(pk=person.pk).exists():
+    if (
+        person.nhs_number
+        and Person.objects.filter(nhs_number=person.nhs_number).exclude(pk=person.pk).exists()
+    ):
         raise ValidationError({"nhs_number": "Someone with this NHS number is already recorded"})
     if (
         Person.objects.filter(council_id=person.council_id, case_reference=person.case_reference)
@@ -122,6 +126,7 @@ def person_update(*, actor: User, person: Person, reason: str = "", **fields: An
 
 # --- support plans ------------------------------------------------------------------------------
 
+
 def _outcome_lines(outcomes: Iterable[str]) -> list[str]:
     return [line.strip() for line in outcomes if line and line.strip()]
 
@@ -150,7 +155,9 @@ def _replace_outcomes(plan: SupportPlan, outcomes: list[str], actor: User) -> No
     for position, text in enumerate(outcomes, start=1):
         current = next((o for o in existing if o.position == position), None)
         if current is None:
-            save_audited(SupportPlanOutcome(support_plan=plan, position=position, in_own_words=text), actor=actor)
+            save_audited(
+                SupportPlanOutcome(support_plan=plan, position=position, in_own_words=text), actor=actor
+            )
         elif current.in_own_words != text:
             current.in_own_words = text
             save_audited(current, actor=actor)
@@ -227,6 +234,7 @@ def support_plan_complete(*, actor: User, plan: SupportPlan) -> SupportPlan:
 
 # --- packages -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PackageTerms:
     """What a package version commissions, apart from its visit pattern."""
@@ -244,7 +252,9 @@ def _apply_terms(version: PackageVersion, terms: PackageTerms, *, person: Person
     if problem:
         errors["council_share_percent"] = problem
     if terms.funding == "self_funder" and not person.self_funder:
-        errors["funding"] = "Only a self-funder's package can be self-funded: update the person's record first"
+        errors["funding"] = (
+            "Only a self-funder's package can be self-funded: update the person's record first"
+        )
     if terms.care_model == CareModel.BUDGET_OF_HOURS:
         if terms.weekly_budget_hours is None or terms.weekly_budget_hours <= 0:
             errors["weekly_budget_hours"] = "Enter the weekly budget of hours agreed with the person"
@@ -321,7 +331,11 @@ def package_update_draft(
     _apply_terms(version, terms, person=package.person)
     version.effective_from = start_date
     save_audited(version, actor=actor)
-    package.start_date, package.end_date, package.hospital_discharge = start_date, end_date, hospital_discharge
+    package.start_date, package.end_date, package.hospital_discharge = (
+        start_date,
+        end_date,
+        hospital_discharge,
+    )
     save_audited(package, actor=actor)
     return package
 
@@ -498,7 +512,9 @@ def package_change_start(
 
 
 @transaction.atomic
-def package_version_update_terms(*, actor: User, version: PackageVersion, terms: PackageTerms) -> PackageVersion:
+def package_version_update_terms(
+    *, actor: User, version: PackageVersion, terms: PackageTerms
+) -> PackageVersion:
     version = PackageVersion.objects.select_for_update().select_related("package__person").get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise ValidationError("This version is confirmed and cannot be changed")

@@ -21,12 +21,18 @@ from homecare.providers.selectors import zones_for_council
 PAGE_SIZE = 25
 
 
+def _posted(request):
+    """The submitted data for a POST (even an empty one, so it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
 
 
 # --- people -------------------------------------------------------------------------------------
+
 
 @login_required
 def search(request):
@@ -47,7 +53,7 @@ def search(request):
 def person_create(request):
     _require(permissions.can_record_people(request.user))
     council = request.user.organisation
-    form = forms.PersonForm(request.POST or None, zones=zones_for_council(council=council))
+    form = forms.PersonForm(_posted(request), zones=zones_for_council(council=council))
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_create(actor=request.user, council=council, **form.cleaned_data)
@@ -63,7 +69,9 @@ def person_create(request):
 def person_detail(request, person_pk: int):
     person = selectors.person_for_user(user=request.user, pk=person_pk)
     plans = list(selectors.person_support_plans(user=request.user, person=person))
-    packages = [presenters.package_view(p) for p in selectors.person_packages(user=request.user, person=person)]
+    packages = [
+        presenters.package_view(p) for p in selectors.person_packages(user=request.user, person=person)
+    ]
     user = request.user
     return render(
         request,
@@ -84,11 +92,12 @@ def person_detail(request, person_pk: int):
 def person_edit(request, person_pk: int):
     person = selectors.person_for_user(user=request.user, pk=person_pk)
     _require(permissions.can_record_people(request.user))
-    form = forms.PersonForm(request.POST or None, instance=person, zones=zones_for_council(council=person.council))
+    form = forms.PersonForm(
+        _posted(request), instance=person, zones=zones_for_council(council=person.council)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(actor=request.user, person=selectors.person_for_user(user=request.user, pk=person_pk),
-                                   **form.cleaned_data)
+            services.person_update(actor=request.user, person=person, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -107,6 +116,7 @@ def person_history(request, person_pk: int):
 
 
 # --- support plans ------------------------------------------------------------------------------
+
 
 def _plan_initial(plan) -> dict:
     return {
@@ -133,7 +143,7 @@ def _plan_fields(form) -> dict:
 def support_plan_create(request, person_pk: int):
     person = selectors.person_for_user(user=request.user, pk=person_pk)
     _require(permissions.can_write_support_plans(request.user))
-    form = forms.SupportPlanForm(request.POST or None)
+    form = forms.SupportPlanForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.support_plan_create(actor=request.user, person=person, **_plan_fields(form))
@@ -164,7 +174,7 @@ def support_plan_detail(request, plan_pk: int):
 def support_plan_edit(request, plan_pk: int):
     plan = selectors.support_plan_for_user(user=request.user, pk=plan_pk)
     _require(permissions.can_write_support_plans(request.user))
-    form = forms.SupportPlanForm(request.POST or None, initial=_plan_initial(plan))
+    form = forms.SupportPlanForm(_posted(request), initial=_plan_initial(plan))
     if request.method == "POST" and form.is_valid():
         try:
             services.support_plan_update(actor=request.user, plan=plan, **_plan_fields(form))
@@ -173,7 +183,9 @@ def support_plan_edit(request, plan_pk: int):
         else:
             messages.success(request, "Support plan saved")
             return redirect("people:support-plan", plan.pk)
-    return render(request, "people/support_plan_form.html", {"form": form, "person": plan.person, "plan": plan})
+    return render(
+        request, "people/support_plan_form.html", {"form": form, "person": plan.person, "plan": plan}
+    )
 
 
 @login_required
@@ -188,8 +200,13 @@ def support_plan_complete(request, plan_pk: int):
         return render(
             request,
             "people/support_plan_detail.html",
-            {"plan": plan, "person": plan.person, "tag": presenters.status_tag(plan.status), "can_edit": True,
-             "problems": exc.messages},
+            {
+                "plan": plan,
+                "person": plan.person,
+                "tag": presenters.status_tag(plan.status),
+                "can_edit": True,
+                "problems": exc.messages,
+            },
             status=400,
         )
     messages.success(request, "Support plan completed")
@@ -197,6 +214,7 @@ def support_plan_complete(request, plan_pk: int):
 
 
 # --- packages -----------------------------------------------------------------------------------
+
 
 def _terms(data) -> services.PackageTerms:
     return services.PackageTerms(
@@ -216,7 +234,9 @@ def package_create(request, person_pk: int):
     if not plans:
         messages.error(request, "Record a support plan before adding a package of care")
         return redirect("people:person", person.pk)
-    form = forms.PackageForm(request.POST or None, initial={"funding": "self_funder" if person.self_funder else "council"})
+    form = forms.PackageForm(
+        _posted(request), initial={"funding": "self_funder" if person.self_funder else "council"}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -241,7 +261,9 @@ def _package_context(request, package) -> dict:
     user = request.user
     view = presenters.package_view(package)
     transitions = [
-        t for t in state.available_transitions(package.status) if permissions.can_transition_package(user, t.name)
+        t
+        for t in state.available_transitions(package.status)
+        if permissions.can_transition_package(user, t.name)
     ]
     editable = view.draft.version if view.draft else None
     if editable is None and package.status == "draft" and view.versions:
@@ -251,7 +273,8 @@ def _package_context(request, package) -> dict:
         "person": package.person,
         "view": view,
         "transitions": transitions,
-        "can_change": permissions.can_change_packages(user) and package.status in ("awaiting_provider", "active", "on_hold"),
+        "can_change": permissions.can_change_packages(user)
+        and package.status in ("awaiting_provider", "active", "on_hold"),
         "can_edit_draft": permissions.can_change_packages(user) and package.status == "draft",
         "editable_version": editable if permissions.can_change_packages(user) else None,
         "status_changes": package.status_changes.select_related("by"),
@@ -279,20 +302,26 @@ def package_edit(request, package_pk: int):
         "nhs_share_percent": first.nhs_share_percent,
         "weekly_budget_hours": first.weekly_budget_hours,
     }
-    form = forms.PackageForm(request.POST or None, initial=initial)
+    form = forms.PackageForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.package_update_draft(
-                actor=request.user, package=package, terms=_terms(data), start_date=data["start_date"],
-                end_date=data.get("end_date"), hospital_discharge=data["hospital_discharge"],
+                actor=request.user,
+                package=package,
+                terms=_terms(data),
+                start_date=data["start_date"],
+                end_date=data.get("end_date"),
+                hospital_discharge=data["hospital_discharge"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Package saved")
             return redirect("people:package", package.pk)
-    return render(request, "people/package_form.html", {"form": form, "person": package.person, "package": package})
+    return render(
+        request, "people/package_form.html", {"form": form, "person": package.person, "package": package}
+    )
 
 
 def _visit_details(data) -> services.VisitDetails:
@@ -312,16 +341,22 @@ def _visit_details(data) -> services.VisitDetails:
 def visit_add(request, version_pk: int):
     version = selectors.version_for_user(user=request.user, pk=version_pk)
     _require(permissions.can_change_packages(request.user))
-    form = forms.VisitForm(request.POST or None, initial={"tasks": version.package.support_plan.tasks})
+    form = forms.VisitForm(_posted(request), initial={"tasks": version.package.support_plan.tasks})
     if request.method == "POST" and form.is_valid():
         try:
-            services.visit_pattern_add(actor=request.user, version=version, details=_visit_details(form.cleaned_data))
+            services.visit_pattern_add(
+                actor=request.user, version=version, details=_visit_details(form.cleaned_data)
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Visit added")
             return redirect("people:package", version.package_id)
-    return render(request, "people/visit_form.html", {"form": form, "version": version, "package": version.package, "row": None})
+    return render(
+        request,
+        "people/visit_form.html",
+        {"form": form, "version": version, "package": version.package, "row": None},
+    )
 
 
 @login_required
@@ -338,16 +373,22 @@ def visit_edit(request, row_pk: int):
         "tasks": row.tasks,
         "notes": row.notes,
     }
-    form = forms.VisitForm(request.POST or None, initial=initial)
+    form = forms.VisitForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.visit_pattern_update(actor=request.user, row=row, details=_visit_details(form.cleaned_data))
+            services.visit_pattern_update(
+                actor=request.user, row=row, details=_visit_details(form.cleaned_data)
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Visit saved")
             return redirect("people:package", row.version.package_id)
-    return render(request, "people/visit_form.html", {"form": form, "version": row.version, "package": row.version.package, "row": row})
+    return render(
+        request,
+        "people/visit_form.html",
+        {"form": form, "version": row.version, "package": row.version.package, "row": row},
+    )
 
 
 @login_required
@@ -371,14 +412,17 @@ def package_transition(request, package_pk: int, transition: str):
     _require(transition in state.TRANSITIONS and permissions.can_transition_package(request.user, transition))
     step = state.TRANSITIONS[transition]
     if transition == "start":
-        form = forms.StartForm(request.POST or None, providers=provider_organisations(user=request.user))
+        form = forms.StartForm(_posted(request), providers=provider_organisations(user=request.user))
     else:
-        form = forms.TransitionForm(request.POST or None)
+        form = forms.TransitionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.package_transition(
-                actor=request.user, package=package, transition=transition,
-                reason=form.cleaned_data.get("reason", ""), provider=form.cleaned_data.get("provider"),
+                actor=request.user,
+                package=package,
+                transition=transition,
+                reason=form.cleaned_data.get("reason", ""),
+                provider=form.cleaned_data.get("provider"),
             )
         except (ValidationError, state.TransitionNotAllowed) as exc:
             add_service_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
@@ -392,17 +436,21 @@ def package_transition(request, package_pk: int, transition: str):
 def package_change(request, package_pk: int):
     package = selectors.package_for_user(user=request.user, pk=package_pk)
     _require(permissions.can_change_packages(request.user))
-    form = forms.ChangeForm(request.POST or None)
+    form = forms.ChangeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             version = services.package_change_start(
-                actor=request.user, package=package,
-                effective_from=form.cleaned_data["effective_from"], reason=form.cleaned_data["reason"],
+                actor=request.user,
+                package=package,
+                effective_from=form.cleaned_data["effective_from"],
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Version {version.number} prepared. Change the visits, then confirm it.")
+            messages.success(
+                request, f"Version {version.number} prepared. Change the visits, then confirm it."
+            )
             return redirect("people:package", package.pk)
     return render(request, "people/package_change.html", {"form": form, "package": package})
 
@@ -412,20 +460,26 @@ def version_terms(request, version_pk: int):
     version = selectors.version_for_user(user=request.user, pk=version_pk)
     _require(permissions.can_change_packages(request.user))
     initial = {
-        "care_model": version.care_model, "funding": version.funding,
-        "council_share_percent": version.council_share_percent, "nhs_share_percent": version.nhs_share_percent,
+        "care_model": version.care_model,
+        "funding": version.funding,
+        "council_share_percent": version.council_share_percent,
+        "nhs_share_percent": version.nhs_share_percent,
         "weekly_budget_hours": version.weekly_budget_hours,
     }
-    form = forms.VersionTermsForm(request.POST or None, initial=initial)
+    form = forms.VersionTermsForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.package_version_update_terms(actor=request.user, version=version, terms=_terms(form.cleaned_data))
+            services.package_version_update_terms(
+                actor=request.user, version=version, terms=_terms(form.cleaned_data)
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, "Version saved")
             return redirect("people:package", version.package_id)
-    return render(request, "people/version_terms.html", {"form": form, "version": version, "package": version.package})
+    return render(
+        request, "people/version_terms.html", {"form": form, "version": version, "package": version.package}
+    )
 
 
 @login_required
@@ -438,7 +492,9 @@ def version_confirm(request, version_pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Version {version.number} confirmed from {version.effective_from:%-d %B %Y}")
+        messages.success(
+            request, f"Version {version.number} confirmed from {version.effective_from:%-d %B %Y}"
+        )
     return redirect("people:package", version.package_id)
 
 

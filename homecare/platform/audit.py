@@ -82,7 +82,11 @@ def change_log(history_rows: Iterable, *, describe) -> list[ChangeEntry]:
                     continue
                 label = str(model._meta.get_field(change.field).verbose_name).capitalize()
                 changes.append(
-                    FieldChange(label, _display(model, change.field, change.old), _display(model, change.field, change.new))
+                    FieldChange(
+                        label,
+                        _display(model, change.field, change.old),
+                        _display(model, change.field, change.new),
+                    )
                 )
             if not changes:
                 continue  # a save that changed nothing is not worth a line

@@ -28,7 +28,9 @@ def make_icb(*, council: Organisation, name: str | None = None) -> Organisation:
     return make_organisation(type=OrganisationType.NHS_PARTNER, name=name, partner_council=council)
 
 
-def make_user(*, organisation: Organisation, role: str = Role.PRACTITIONER, username: str | None = None, **extra) -> User:
+def make_user(
+    *, organisation: Organisation, role: str = Role.PRACTITIONER, username: str | None = None, **extra
+) -> User:
     username = username or f"{role}-{next(_seq)}"
     return User.objects.create_user(
         username=username,

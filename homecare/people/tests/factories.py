@@ -72,25 +72,41 @@ def make_package(
     nhs_share: Decimal = Decimal("0"),
 ) -> Package:
     """A time-and-task package with one 30-minute daily visit, moved to the requested status."""
-    plan = person.support_plans.filter(status="completed").first() or make_support_plan(person=person, actor=actor)
+    plan = person.support_plans.filter(status="completed").first() or make_support_plan(
+        person=person, actor=actor
+    )
     package = services.package_create(
         actor=actor,
         person=person,
         support_plan=plan,
         terms=services.PackageTerms(
-            care_model="time_and_task", funding=funding, council_share_percent=council_share, nhs_share_percent=nhs_share
+            care_model="time_and_task",
+            funding=funding,
+            council_share_percent=council_share,
+            nhs_share_percent=nhs_share,
         ),
         start_date=start_date or timezone.localdate(),
     )
     services.visit_pattern_add(
         actor=actor,
         version=package.versions.get(number=1),
-        details=services.VisitDetails(days=list(range(7)), preferred_start=dt.time(8, 0), duration_minutes=30),
+        details=services.VisitDetails(
+            days=list(range(7)), preferred_start=dt.time(8, 0), duration_minutes=30
+        ),
     )
-    path = {"draft": [], "awaiting_provider": ["submit"], "active": ["submit", "start"],
-            "on_hold": ["submit", "start", "hold"], "ended": ["submit", "start", "end"]}[status]
+    path = {
+        "draft": [],
+        "awaiting_provider": ["submit"],
+        "active": ["submit", "start"],
+        "on_hold": ["submit", "start", "hold"],
+        "ended": ["submit", "start", "end"],
+    }[status]
     for step in path:
         package = services.package_transition(
-            actor=actor, package=package, transition=step, provider=provider, reason="test" if step in ("hold", "end") else ""
+            actor=actor,
+            package=package,
+            transition=step,
+            provider=provider,
+            reason="test" if step in ("hold", "end") else "",
         )
     return package

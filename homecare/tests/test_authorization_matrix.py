@@ -1,0 +1,303 @@
+"""Every route × every role (and anonymous) × own and foreign records: no leak, no change, no 500.
+
+The routes come from the URL resolver (pages and the JSON API), so a new route is covered the moment it
+exists; a route whose URL parameters this matrix doesn't know fails the build until it is taught them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from homecare.accounts.models import Role
+from homecare.accounts.tests.factories import make_council, make_icb, make_provider, make_user
+from homecare.people import services
+from homecare.people.tests.factories import make_package, make_person, make_zone
+
+# Routes anyone may open without signing in (no personal data behind them).
+PUBLIC = {
+    "accounts:sign-in",
+    "accounts:password-reset",
+    "accounts:password-reset-done",
+    "accounts:password-reset-confirm",
+    "accounts:password-reset-complete",
+    "platform:healthz",
+    "api-1.0.0:openapi-json",
+    "api-1.0.0:openapi-view",
+    "api-1.0.0:api-root",
+    "accounts:sign-out",
+}
+# URL parameters that name a record, and which record of a "record set" fills them.
+RECORD_PARAMS = {
+    "person_pk": "person",
+    "person_id": "person",
+    "plan_pk": "plan",
+    "package_pk": "package",
+    "version_pk": "version",
+    "row_pk": "row",
+}
+# Parameters that are not records: a fixed, valid value.
+OTHER_PARAMS = {"transition": "submit", "uidb64": "MQ", "token": "set-password"}
+
+
+def _routes():
+    def walk(patterns, namespace=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, ":".join(filter(None, [namespace, p.namespace])) or None)
+            elif isinstance(p, URLPattern) and p.name:
+                yield (
+                    f"{namespace}:{p.name}" if namespace else p.name,
+                    list(p.pattern.converters or _names(p)),
+                )
+
+    def _names(p):
+        return p.pattern.regex.groupindex.keys()
+
+    return sorted(set((name, tuple(params)) for name, params in walk(get_resolver().url_patterns)))
+
+
+ROUTES = _routes()
+
+
+def test_the_matrix_knows_every_route_parameter():
+    unknown = {(name, p) for name, params in ROUTES for p in params if p not in RECORD_PARAMS | OTHER_PARAMS}
+    assert not unknown, f"Teach the authorization matrix these URL parameters: {sorted(unknown)}"
+
+
+@dataclass
+class RecordSet:
+    person: object
+    plan: object
+    package: object
+    version: object
+    row: object
+
+    def kwargs(self, params) -> dict:
+        values = {}
+        for p in params:
+            values[p] = getattr(self, RECORD_PARAMS[p]).pk if p in RECORD_PARAMS else OTHER_PARAMS[p]
+        return values
+
+
+def _record_set(person, package) -> RecordSet:
+    version = package.versions.get(number=1)
+    return RecordSet(person, package.support_plan, package, version, version.visit_pattern.first())
+
+
+@pytest.fixture
+def world(db):
+    north = make_council("Northbridge Borough Council")
+    south = make_council("Southwold District Council")
+    icb = make_icb(council=north)
+    acorn, birch = make_provider("Acorn Homecare"), make_provider("Birch Care")
+    n_prac = make_user(organisation=north, role=Role.PRACTITIONER)
+    n_broker = make_user(organisation=north, role=Role.BROKER)
+    s_prac = make_user(organisation=south, role=Role.PRACTITIONER)
+    zone, south_zone = make_zone(council=north), make_zone(council=south)
+
+    # Joint-funded at Acorn: the NHS partner and Acorn may see it.
+    shared = make_person(council=north, actor=n_prac, zone=zone, family_name="Sharedsmith")
+    shared_pkg = make_package(
+        person=shared,
+        actor=n_broker,
+        status="active",
+        provider=acorn,
+        funding="joint",
+        council_share=Decimal("60"),
+        nhs_share=Decimal("40"),
+    )
+    # Council-funded at Birch: Northbridge staff only.
+    council_only = make_person(council=north, actor=n_prac, zone=zone, family_name="Birchleigh")
+    council_pkg = make_package(person=council_only, actor=n_broker, status="active", provider=birch)
+    # Another council's person: nobody at Northbridge, its ICB or Acorn sees them.
+    south_person = make_person(council=south, actor=s_prac, zone=south_zone, family_name="Southerly")
+    south_broker = make_user(organisation=south, role=Role.BROKER)
+    south_pkg = make_package(person=south_person, actor=south_broker, status="active", provider=birch)
+
+    sets = {
+        "shared": _record_set(shared, shared_pkg),
+        "council_only": _record_set(council_only, council_pkg),
+        "south": _record_set(south_person, south_pkg),
+    }
+    users = {
+        f"council {role}": make_user(organisation=north, role=role)
+        for role in (
+            Role.PRACTITIONER,
+            Role.BROKER,
+            Role.COMMISSIONER,
+            Role.FINANCE_OFFICER,
+            Role.SAFEGUARDING_LEAD,
+            Role.ANALYST,
+            Role.ADMINISTRATOR,
+        )
+    }
+    users["nhs_partner_officer"] = make_user(organisation=icb, role=Role.NHS_PARTNER_OFFICER)
+    users["icb administrator"] = make_user(organisation=icb, role=Role.ADMINISTRATOR)
+    users["provider_manager"] = make_user(organisation=acorn, role=Role.PROVIDER_MANAGER)
+    users["provider administrator"] = make_user(organisation=acorn, role=Role.ADMINISTRATOR)
+    users["care_worker"] = make_user(organisation=acorn, role=Role.CARE_WORKER)
+    visible = {name: {"shared", "council_only"} for name in users if name.startswith("council")}
+    visible |= {
+        "nhs_partner_officer": {"shared"},
+        "icb administrator": {"shared"},
+        "provider_manager": {"shared"},
+        "provider administrator": {"shared"},
+        "care_worker": set(),
+    }
+    return users, sets, visible
+
+
+def _snapshot() -> dict:
+    """Row counts of every model (history included) and every package's status and provider."""
+    counts = {
+        m._meta.label: m._default_manager.count()
+        for m in apps.get_models()
+        if m._meta.app_label in {"accounts", "people", "providers"} and m._meta.label != "accounts.User"
+    }
+    from homecare.people.models import Package
+
+    counts["package states"] = sorted(Package.objects.values_list("id", "status", "provider_id"))
+    return counts
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code == 302 and reverse("accounts:sign-in") in response["Location"]
+
+
+def test_foreign_records_are_not_found_for_every_role_and_nothing_changes(world):
+    users, sets, visible = world
+    before = _snapshot()
+    checked = 0
+    for user_name, user in users.items():
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        for route, params in ROUTES:
+            record_params = [p for p in params if p in RECORD_PARAMS]
+            if not record_params:
+                continue
+            for set_name, records in sets.items():
+                if set_name in visible[user_name]:
+                    continue
+                url = reverse(route, kwargs=records.kwargs(params))
+                for method in ("get", "post"):
+                    response = getattr(client, method)(url)
+                    checked += 1
+                    # 405 (wrong method) is answered before any lookup, so it confirms nothing.
+                    assert response.status_code in (404, 405), (
+                        f"{user_name} {method.upper()} {url} ({set_name}) → {response.status_code}"
+                    )
+    assert checked > 100
+    assert _snapshot() == before
+
+
+def test_own_records_open_for_every_role_that_may_see_them(world):
+    users, sets, visible = world
+    for user_name, user in users.items():
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        for route, params in ROUTES:
+            if not any(p in RECORD_PARAMS for p in params):
+                continue
+            for set_name in visible[user_name]:
+                url = reverse(route, kwargs=sets[set_name].kwargs(params))
+                response = client.get(url)
+                # Allowed to see: the page, a redirect (a POST-only action), or 403 where the role may
+                # look but not act. Never a 404 (we would be hiding their own record) and never a 500.
+                assert response.status_code in (200, 302, 403, 405), (
+                    f"{user_name} GET {url} → {response.status_code}"
+                )
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_every_private_route(world):
+    _, sets, _ = world
+    client = Client(raise_request_exception=False)
+    for route, params in ROUTES:
+        if route in PUBLIC:
+            continue
+        url = reverse(route, kwargs=sets["shared"].kwargs(params))
+        response = client.get(url)
+        if route.startswith("api-"):
+            assert response.status_code == 401, f"anonymous GET {url} → {response.status_code}"
+        else:
+            assert _is_login_redirect(response), f"anonymous GET {url} → {response.status_code}"
+
+
+def test_public_routes_answer_without_a_sign_in(world):
+    _, sets, _ = world
+    client = Client(raise_request_exception=False)
+    for route, params in ROUTES:
+        if route in PUBLIC and route != "accounts:sign-out":
+            response = client.get(reverse(route, kwargs=sets["shared"].kwargs(params)))
+            expected = 404 if route == "api-1.0.0:api-root" else 200  # django-ninja's root lists nothing
+            assert response.status_code == expected, route
+
+
+def test_lists_and_searches_hold_no_foreign_rows(world):
+    users, sets, visible = world
+    for user_name, user in users.items():
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        pages = [reverse("accounts:dashboard")]
+        for records in sets.values():
+            family = records.person.family_name
+            pages += [
+                f"{reverse('people:search')}?q={family}",
+                f"{reverse('api-1.0.0:search_people')}?q={family}",
+                f"{reverse('people:search')}?q={records.person.nhs_number}",
+                f"{reverse('people:search')}?q={records.person.postcode}",
+            ]
+        bodies = []
+        for page in pages:
+            response = client.get(page)
+            assert response.status_code in (200, 403), f"{user_name} {page} → {response.status_code}"
+            bodies.append(response.content.decode())
+        text = "\n".join(bodies)
+        for set_name, records in sets.items():
+            # The case reference is never typed into a search here, so it appears only in a result row.
+            shown = records.person.case_reference in text
+            assert shown == (set_name in visible[user_name] and user_name != "care_worker"), (
+                f"{user_name}: {records.person.family_name} shown={shown}"
+            )
+
+
+def test_a_provider_cannot_reach_another_providers_record_by_url(world, client):
+    users, sets, _ = world
+    client.force_login(users["provider_manager"])
+    response = client.get(reverse("people:person", args=[sets["council_only"].person.pk]))
+    assert response.status_code == 404
+    assert b"Birchleigh" not in response.content
+
+
+def test_changing_a_package_is_refused_to_roles_that_only_look(world):
+    users, sets, _ = world
+    package = sets["shared"].package
+    for name in ("council analyst", "council finance_officer", "nhs_partner_officer", "provider_manager"):
+        client = Client(raise_request_exception=False)
+        client.force_login(users[name])
+        response = client.post(
+            reverse("people:package-change", args=[package.pk]),
+            {
+                "effective_from_day": "1",
+                "effective_from_month": "1",
+                "effective_from_year": str(timezone.localdate().year + 1),
+                "reason": "x",
+            },
+        )
+        assert response.status_code == 403, name
+    assert package.versions.count() == 1
+    # …while the broker may.
+    services.package_change_start(
+        actor=users["council broker"],
+        package=package,
+        effective_from=package.start_date + dt.timedelta(days=1),
+        reason="More care",
+    )
+    assert package.versions.count() == 2
