@@ -16,6 +16,10 @@ DAY_CHOICES = [(str(i), name) for i, name in enumerate(rules.DAY_NAMES)]
 
 class PersonForm(GovukModelForm):
     date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 1941")
+    # Wider than the stored 10 digits: people type it with spaces, as it is printed ("943 476 5919").
+    nhs_number = forms.CharField(
+        label="NHS number", required=False, max_length=20, help_text="10 digits, for example 943 476 5919"
+    )
     input_widths = {
         "case_reference": "govuk-input--width-10",
         "nhs_number": "govuk-input--width-10",
@@ -59,7 +63,6 @@ class PersonForm(GovukModelForm):
             "interpreter_needed": "Needs an interpreter",
         }
         help_texts = {
-            "nhs_number": "10 digits, for example 485 777 3456",
             "access_notes": (
                 "How care workers get in, for example where the key safe is (not its code in plain sight)"
             ),

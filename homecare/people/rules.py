@@ -128,7 +128,7 @@ def normalise_nhs_number(raw: str) -> str:
 def nhs_number_problem(raw: str) -> str | None:
     digits = normalise_nhs_number(raw)
     if not digits.isdigit() or len(digits) != 10:
-        return "Enter an NHS number with 10 digits, like 485 777 3456"
+        return "Enter an NHS number with 10 digits, like 943 476 5919"
     if not nhs_number_lib.is_valid(digits):
         return "Enter a valid NHS number: check the digits (the last one is a check digit)"
     return None
