@@ -195,15 +195,15 @@ def people_search(*, user: User, query: str) -> QuerySet[Person]:
     if criteria.kind == "case_reference":
         key = criteria.value.replace(" ", "")
         return people.filter(Q(case_reference=key) | _prefix("search_postcode", key))
+    # One word is the start of a family name (as in the NHS's own searches); two words are a given and a
+    # family name in either order ("Mary Smith", "Smith, Mary"). Ordering by the search keys lets the
+    # database walk the (council, family, given) index and stop at the first page instead of sorting.
     name = people.filter(_prefix("search_family_name", criteria.value))
     if criteria.second:
-        # "Mary Smith" or "Smith, Mary": family name prefix plus given name prefix, either order.
         name = name.filter(_prefix("search_given_name", criteria.second)) | people.filter(
             _prefix("search_family_name", criteria.second) & _prefix("search_given_name", criteria.value)
         )
-    else:
-        name = name | people.filter(_prefix("search_given_name", criteria.value))
-    return name.order_by("family_name", "given_name", "id")
+    return name.order_by("search_family_name", "search_given_name", "id")
 
 
 # --- dashboards ---------------------------------------------------------------------------------
