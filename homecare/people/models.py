@@ -38,9 +38,10 @@ class Person(models.Model):
     interpreter_needed = models.BooleanField(default=False)
     self_funder = models.BooleanField(default=False)
     # Lower-case copies used for indexed prefix search; kept in step by people.services.
-    search_family_name = models.CharField(max_length=100, editable=False, db_index=True)
-    search_given_name = models.CharField(max_length=100, editable=False, db_index=True)
-    search_postcode = models.CharField(max_length=8, editable=False, db_index=True)
+    # Indexed only through the composite indexes in Meta (council first: every search is scoped).
+    search_family_name = models.CharField(max_length=100, editable=False)
+    search_given_name = models.CharField(max_length=100, editable=False)
+    search_postcode = models.CharField(max_length=8, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(
@@ -277,6 +278,8 @@ class PackageVersion(models.Model):
                 name="package_version_to_not_before_from",
             ),
         ]
+        # The NHS partner's scope asks "has this package ever been (co-)funded by the NHS?".
+        indexes = [models.Index(fields=["funding", "status", "package"], name="version_funding_scope")]
 
     def __str__(self) -> str:
         return f"{self.package} version {self.number}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from homecare.accounts.models import OrganisationType, Role, User
@@ -42,10 +42,11 @@ def packages_visible_to(*, user: User) -> QuerySet[Package]:
     if org.type == OrganisationType.PROVIDER:
         return Package.objects.filter(provider=org)
     if org.type == OrganisationType.NHS_PARTNER:
-        nhs_funded = PackageVersion.objects.filter(funding__in=NHS_FUNDED, status=VersionStatus.CONFIRMED)
-        return Package.objects.filter(
-            person__council_id=org.partner_council_id, id__in=nhs_funded.values("package_id")
+        # EXISTS, not IN: the planner then walks this council's packages once, using the version index.
+        nhs_funded = PackageVersion.objects.filter(
+            package=OuterRef("pk"), funding__in=NHS_FUNDED, status=VersionStatus.CONFIRMED
         )
+        return Package.objects.filter(Exists(nhs_funded), person__council_id=org.partner_council_id)
     return Package.objects.none()
 
 
