@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from homecare.govuk_forms.forms import GovukDateField, GovukForm, GovukModelForm, GovukTimeField
 from homecare.people import rules
 from homecare.people.models import CareModel, CareType, Funding, Person, PersonalCareTask
+from homecare.people.services import PERSON_FIELDS
 
 DAY_CHOICES = [(str(i), name) for i, name in enumerate(rules.DAY_NAMES)]
 
@@ -31,29 +32,7 @@ class PersonForm(GovukModelForm):
 
     class Meta:
         model = Person
-        fields = [
-            "case_reference",
-            "nhs_number",
-            "given_name",
-            "family_name",
-            "preferred_name",
-            "date_of_birth",
-            "address_line_1",
-            "address_line_2",
-            "town",
-            "postcode",
-            "zone",
-            "latitude",
-            "longitude",
-            "access_notes",
-            "emergency_contact_name",
-            "emergency_contact_relationship",
-            "emergency_contact_phone",
-            "communication_needs",
-            "preferred_language",
-            "interpreter_needed",
-            "self_funder",
-        ]
+        fields = list(PERSON_FIELDS)
         labels = {
             "case_reference": "Council case reference",
             "nhs_number": "NHS number",

@@ -216,6 +216,16 @@ def support_plan_complete(request, plan_pk: int):
 # --- packages -----------------------------------------------------------------------------------
 
 
+def _terms_initial(version) -> dict:
+    return {
+        "care_model": version.care_model,
+        "funding": version.funding,
+        "council_share_percent": version.council_share_percent,
+        "nhs_share_percent": version.nhs_share_percent,
+        "weekly_budget_hours": version.weekly_budget_hours,
+    }
+
+
 def _terms(data) -> services.PackageTerms:
     return services.PackageTerms(
         care_model=data["care_model"],
@@ -296,11 +306,7 @@ def package_edit(request, package_pk: int):
         "start_date": package.start_date,
         "end_date": package.end_date,
         "hospital_discharge": package.hospital_discharge,
-        "care_model": first.care_model,
-        "funding": first.funding,
-        "council_share_percent": first.council_share_percent,
-        "nhs_share_percent": first.nhs_share_percent,
-        "weekly_budget_hours": first.weekly_budget_hours,
+        **_terms_initial(first),
     }
     form = forms.PackageForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -459,14 +465,7 @@ def package_change(request, package_pk: int):
 def version_terms(request, version_pk: int):
     version = selectors.version_for_user(user=request.user, pk=version_pk)
     _require(permissions.can_change_packages(request.user))
-    initial = {
-        "care_model": version.care_model,
-        "funding": version.funding,
-        "council_share_percent": version.council_share_percent,
-        "nhs_share_percent": version.nhs_share_percent,
-        "weekly_budget_hours": version.weekly_budget_hours,
-    }
-    form = forms.VersionTermsForm(_posted(request), initial=initial)
+    form = forms.VersionTermsForm(_posted(request), initial=_terms_initial(version))
     if request.method == "POST" and form.is_valid():
         try:
             services.package_version_update_terms(
