@@ -2,7 +2,13 @@
 
 from django.urls import reverse
 
-from homecare.accounts.permissions import sees_people
+from homecare.accounts.permissions import (
+    can_respond_to_offers,
+    manages_provider,
+    sees_frameworks,
+    sees_people,
+    sees_waiting_list,
+)
 
 
 def navigation(request):
@@ -12,6 +18,17 @@ def navigation(request):
     items = [("Home", reverse("accounts:dashboard"))]
     if sees_people(user):
         items.append(("People", reverse("people:search")))
+    org = user.organisation
+    if org is not None and org.is_council:
+        items.append(("Providers", reverse("providers:providers")))
+    elif org is not None and org.is_provider and manages_provider(user, org):
+        items.append(("Your organisation", reverse("providers:provider", args=[org.pk])))
+    elif sees_frameworks(user):
+        items.append(("Frameworks", reverse("providers:frameworks")))
+    if sees_waiting_list(user):
+        items.append(("Waiting list", reverse("brokerage:waiting-list")))
+    if can_respond_to_offers(user):
+        items.append(("Offers", reverse("brokerage:offers")))
     current = request.path
     return {
         "nav_items": [

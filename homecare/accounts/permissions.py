@@ -46,3 +46,70 @@ def can_transition_package(user: User, transition: str) -> bool:
 def sees_people(user: User) -> bool:
     """Care workers see people only through their own visits (call monitoring), not the people pages."""
     return user.is_authenticated and user.organisation_id is not None and user.role != Role.CARE_WORKER
+
+
+def can_broker(user: User) -> bool:
+    """Run offer rounds, award, escalate hard-to-place cases (Care Brokerage)."""
+    return _council_role(user, Role.BROKER)
+
+
+def can_respond_to_offers(user: User) -> bool:
+    org = user.organisation
+    return bool(
+        user.is_authenticated
+        and org is not None
+        and org.type == OrganisationType.PROVIDER
+        and user.role == Role.PROVIDER_MANAGER
+    )
+
+
+def sees_waiting_list(user: User) -> bool:
+    """Every council role may look at the live waiting list; only brokers act on it."""
+    org = user.organisation
+    return bool(user.is_authenticated and org is not None and org.type == OrganisationType.COUNCIL)
+
+
+# --- the provider framework ---------------------------------------------------------------------
+
+
+def can_manage_frameworks(user: User) -> bool:
+    """Create frameworks, add lots and rates, record admissions, ratings and suspensions."""
+    return _council_role(user, Role.COMMISSIONER, Role.ADMINISTRATOR)
+
+
+def sees_frameworks(user: User) -> bool:
+    """Council staff and the NHS partner (their council's frameworks); providers (those they are in)."""
+    return user.is_authenticated and user.organisation_id is not None and user.role != Role.CARE_WORKER
+
+
+def sees_providers(user: User) -> bool:
+    """Council staff see every provider; a provider's managers see their own organisation."""
+    org = user.organisation if user.is_authenticated else None
+    if org is None:
+        return False
+    return org.type == OrganisationType.COUNCIL or (
+        org.type == OrganisationType.PROVIDER and user.role in (Role.PROVIDER_MANAGER, Role.ADMINISTRATOR)
+    )
+
+
+def manages_provider(user: User, provider) -> bool:
+    """A manager (or administrator) of this provider organisation."""
+    return bool(
+        user.is_authenticated
+        and user.organisation_id is not None
+        and user.organisation_id == provider.pk
+        and user.role in (Role.PROVIDER_MANAGER, Role.ADMINISTRATOR)
+    )
+
+
+def can_declare_capacity(user: User, provider) -> bool:
+    """Providers declare their own capacity; commissioners may record it for them too."""
+    return manages_provider(user, provider) or can_manage_frameworks(user)
+
+
+def can_declare_ethical_employment(user: User, provider) -> bool:
+    return manages_provider(user, provider)
+
+
+def can_edit_provider_profile(user: User, provider) -> bool:
+    return manages_provider(user, provider) or can_manage_frameworks(user)

@@ -6,6 +6,8 @@ urlpatterns = [
     path("", include("homecare.accounts.urls")),
     path("", include("homecare.platform.urls")),
     path("people/", include("homecare.people.urls")),
+    path("providers/", include("homecare.providers.urls")),
+    path("brokerage/", include("homecare.brokerage.urls")),
     path("api/v1/", api.urls),
 ]
 

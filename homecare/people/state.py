@@ -39,6 +39,11 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# Steps people take by hand on the package page. Sending to brokerage and the provider start belong to
+# brokerage (they open the waiting-list case and come from the award), so they are not offered here.
+MANUAL_TRANSITIONS = frozenset({"hold", "resume", "end"})
+
+
 class TransitionNotAllowed(Exception):
     def __init__(self, transition: str, status: str):
         self.transition = transition

@@ -273,7 +273,7 @@ def _package_context(request, package) -> dict:
     transitions = [
         t
         for t in state.available_transitions(package.status)
-        if permissions.can_transition_package(user, t.name)
+        if t.name in state.MANUAL_TRANSITIONS and permissions.can_transition_package(user, t.name)
     ]
     editable = view.draft.version if view.draft else None
     if editable is None and package.status == "draft" and view.versions:
@@ -288,6 +288,9 @@ def _package_context(request, package) -> dict:
         "can_edit_draft": permissions.can_change_packages(user) and package.status == "draft",
         "editable_version": editable if permissions.can_change_packages(user) else None,
         "status_changes": package.status_changes.select_related("by"),
+        "can_send_to_brokerage": package.status == "draft"
+        and permissions.can_transition_package(user, "submit"),
+        "in_brokerage": package.status == "awaiting_provider",
     }
 
 
@@ -415,7 +418,10 @@ def visit_remove(request, row_pk: int):
 @login_required
 def package_transition(request, package_pk: int, transition: str):
     package = selectors.package_for_user(user=request.user, pk=package_pk)
-    _require(transition in state.TRANSITIONS and permissions.can_transition_package(request.user, transition))
+    _require(
+        transition in state.MANUAL_TRANSITIONS
+        and permissions.can_transition_package(request.user, transition)
+    )
     step = state.TRANSITIONS[transition]
     if transition == "start":
         form = forms.StartForm(_posted(request), providers=provider_organisations(user=request.user))

@@ -42,9 +42,21 @@ RECORD_PARAMS = {
     "package_pk": "package",
     "version_pk": "version",
     "row_pk": "row",
+    "framework_pk": "framework",
+    "lot_pk": "lot",
+    "provider_pk": "provider",
+    "suspension_pk": "suspension",
+    "round_pk": "round",
+    "offer_pk": "offer",
 }
 # Parameters that are not records: a fixed, valid value.
-OTHER_PARAMS = {"transition": "submit", "uidb64": "MQ", "token": "set-password"}
+OTHER_PARAMS = {
+    "step": "expire",
+    "transition": "hold",
+    "uidb64": "MQ",
+    "token": "set-password",
+    "response": "accept",
+}
 
 
 def _routes():
@@ -79,12 +91,72 @@ class RecordSet:
     package: object
     version: object
     row: object
+    # The provider framework's records (filled in by the world fixture).
+    framework: object = None
+    lot: object = None
+    provider: object = None
+    suspension: object = None
+    # Brokerage: the package's case, an offer round and the offer to the package's provider.
+    round: object = None
+    offer: object = None
 
     def kwargs(self, params) -> dict:
         values = {}
         for p in params:
             values[p] = getattr(self, RECORD_PARAMS[p]).pk if p in RECORD_PARAMS else OTHER_PARAMS[p]
         return values
+
+
+# Provider-framework records are scoped differently from people's: every council officer sees every
+# provider (but only their own council's frameworks, lots and suspensions), the NHS partner reads its
+# council's frameworks but no provider pages, and a provider sees itself and the frameworks it is on.
+# In the world below, "shared" holds Acorn and Northbridge's framework (urban lot), "council_only" Birch
+# and the same framework (rural lot), "south" Birch again and Southwold's framework.
+FRAMEWORK_KINDS = {"framework", "lot", "provider", "suspension"}
+
+
+def _framework_scope(kind: str, user_name: str) -> set[str]:
+    council = user_name.startswith("council")
+    nhs = user_name in ("nhs_partner_officer", "icb administrator")
+    provider = user_name in ("provider_manager", "provider administrator")
+    if kind in ("framework", "lot"):
+        return {"shared", "council_only"} if council or nhs or provider else set()
+    if kind == "provider":
+        return {"shared", "council_only", "south"} if council else {"shared"} if provider else set()
+    return {"shared", "council_only"} if council else {"shared"} if provider else set()  # suspension
+
+
+# Brokerage cases and rounds are the council's working records: its staff only. Offers are seen by the
+# council and by the provider each was made to ("shared" is offered to Acorn, the others to Birch).
+# These routes name a package but show its brokerage case, so they follow the case's scope.
+CASE_ROUTES = {"brokerage:case", "brokerage:round-start", "brokerage:escalate"}
+
+
+def _brokerage_scope(kind: str, user_name: str) -> set[str]:
+    council = user_name.startswith("council")
+    provider = user_name in ("provider_manager", "provider administrator")
+    if kind == "offer":
+        return {"shared", "council_only"} if council else {"shared"} if provider else set()
+    return {"shared", "council_only"} if council else set()  # case, round
+
+
+def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "") -> bool:
+    """Whether the user may see every record a route's parameters name from this record set."""
+    for p in params:
+        if p not in RECORD_PARAMS:
+            continue
+        kind = RECORD_PARAMS[p]
+        if route in CASE_ROUTES and kind == "package":
+            kind = "case"
+        if kind in FRAMEWORK_KINDS:
+            allowed = _framework_scope(kind, user_name)
+        elif kind in ("case", "round", "offer"):
+            allowed = _brokerage_scope(kind, user_name)
+        else:
+            allowed = visible[user_name]
+        if set_name not in allowed:
+            return False
+    return True
 
 
 def _record_set(person, package) -> RecordSet:
@@ -152,7 +224,55 @@ def world(db):
         "provider administrator": {"shared"},
         "care_worker": set(),
     }
+    _add_framework_records(sets, north=north, south=south, acorn=acorn, birch=birch)
+    _add_brokerage_records(sets)
     return users, sets, visible
+
+
+def _add_brokerage_records(sets) -> None:
+    from homecare.brokerage.models import BrokerageCase, Offer, OfferRound
+
+    now = timezone.now()
+    for records in sets.values():
+        package = records.package
+        case = BrokerageCase.objects.create(package=package, council=package.person.council, opened_at=now)
+        records.round = OfferRound.objects.create(
+            case=case, number=1, opened_at=now, deadline=now + dt.timedelta(hours=24)
+        )
+        records.offer = Offer.objects.create(
+            round=records.round,
+            provider=package.provider,
+            quality_score=Decimal("50"),
+            price_score=Decimal("50"),
+        )
+
+
+def _add_framework_records(sets, *, north, south, acorn, birch) -> None:
+    """Northbridge's framework admits Acorn and Birch; Southwold's only Birch. Each council suspends."""
+    from homecare.providers import services as provider_services
+    from homecare.providers.tests.factories import make_framework
+
+    north_commissioner = make_user(organisation=north, role=Role.COMMISSIONER)
+    south_commissioner = make_user(organisation=south, role=Role.COMMISSIONER)
+    north_fw = make_framework(council=north, actor=north_commissioner, admitted=[acorn, birch])
+    south_fw = make_framework(council=south, actor=south_commissioner, admitted=[birch], area_types=["urban"])
+
+    def suspend(provider, council, actor):
+        return provider_services.suspension_start(
+            actor=actor,
+            provider=provider,
+            council=council,
+            reason="Late visits",
+            starts_on=dt.date(2026, 1, 5),
+        )
+
+    shared, council_only, south_set = sets["shared"], sets["council_only"], sets["south"]
+    shared.framework, shared.lot = north_fw, north_fw.lots.get(area_type="urban")
+    shared.provider, shared.suspension = acorn, suspend(acorn, north, north_commissioner)
+    council_only.framework, council_only.lot = north_fw, north_fw.lots.get(area_type="rural")
+    council_only.provider, council_only.suspension = birch, suspend(birch, north, north_commissioner)
+    south_set.framework, south_set.lot = south_fw, south_fw.lots.get()
+    south_set.provider, south_set.suspension = birch, suspend(birch, south, south_commissioner)
 
 
 def _snapshot() -> dict:
@@ -160,7 +280,8 @@ def _snapshot() -> dict:
     counts = {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in {"accounts", "people", "providers"} and m._meta.label != "accounts.User"
+        if m._meta.app_label in {"accounts", "people", "providers", "brokerage", "platform"}
+        and m._meta.label != "accounts.User"
     }
     from homecare.people.models import Package
 
@@ -184,7 +305,7 @@ def test_foreign_records_are_not_found_for_every_role_and_nothing_changes(world)
             if not record_params:
                 continue
             for set_name, records in sets.items():
-                if set_name in visible[user_name]:
+                if _sees(visible, user_name, set_name, params, route):
                     continue
                 url = reverse(route, kwargs=records.kwargs(params))
                 for method in ("get", "post"):
@@ -206,7 +327,7 @@ def test_own_records_open_for_every_role_that_may_see_them(world):
         for route, params in ROUTES:
             if not any(p in RECORD_PARAMS for p in params):
                 continue
-            for set_name in visible[user_name]:
+            for set_name in [n for n in sets if _sees(visible, user_name, n, params, route)]:
                 url = reverse(route, kwargs=sets[set_name].kwargs(params))
                 response = client.get(url)
                 # Allowed to see: the page, a redirect (a POST-only action), or 403 where the role may
@@ -301,3 +422,20 @@ def test_changing_a_package_is_refused_to_roles_that_only_look(world):
         reason="More care",
     )
     assert package.versions.count() == 2
+
+
+def test_framework_and_provider_lists_hold_no_foreign_rows(world):
+    users, sets, _ = world
+    south_framework = sets["south"].framework.name
+    for user_name, user in users.items():
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        bodies = []
+        for page in (reverse("providers:frameworks"), reverse("providers:providers")):
+            response = client.get(page)
+            assert response.status_code in (200, 403), f"{user_name} {page} → {response.status_code}"
+            bodies.append(response.content.decode())
+        text = "\n".join(bodies)
+        assert south_framework not in text, user_name
+        if user_name.startswith("provider"):
+            assert "Birch Care" not in text, user_name

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "homecare.accounts",
     "homecare.providers",
     "homecare.people",
+    "homecare.brokerage",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +118,12 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@openhomecare.exampl
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 JOBS_EAGER = env_bool("JOBS_EAGER", True)
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": not JOBS_EAGER}}
+
+# Brokerage defaults; a framework's own settings win where it has them.
+BROKERAGE_RESPONSE_HOURS = 24
+BROKERAGE_HARD_TO_PLACE_ROUNDS = 3
+BROKERAGE_HARD_TO_PLACE_DAYS = 5
+BROKERAGE_RANKING = ("continuity", "earliest_start", "quality", "price")
 
 PHONENUMBER_DEFAULT_REGION = "GB"
 PHONENUMBER_DB_FORMAT = "E164"

@@ -37,6 +37,7 @@ from django.db import transaction
 from homecare.accounts.models import Organisation, OrganisationType, Role, User
 from homecare.providers.models import Zone
 
+from .brokerage import BROKERAGE_TABLES, open_waiting_cases
 from .generators import (
     DRAMA_PHONE_PREFIXES,
     NamePools,
@@ -48,6 +49,7 @@ from .generators import (
     synthetic_nhs_numbers,
 )
 from .loader import refresh_statistics
+from .market import FRAMEWORK_NAME, build_market
 from .vocabulary import (
     ACCESS_NOTES,
     ADMIN_USERNAME,
@@ -124,6 +126,7 @@ __all__ = [
     "DRAMA_PHONE_PREFIXES",
     "END_REASONS",
     "EVERY_DAY",
+    "FRAMEWORK_NAME",
     "FEMALE_RELATIONSHIPS",
     "FINANCE_USERNAME",
     "HOLD_REASONS",
@@ -159,6 +162,7 @@ __all__ = [
     "ZoneSpec",
     "borough_exists",
     "build_borough",
+    "build_market",
     "case_references",
     "demo_sign_in_rows",
     "drama_phone",
@@ -199,8 +203,11 @@ def build_borough(
             raise RuntimeError(f"{COUNCIL_NAME} is already loaded")
         writer.organisations()
         writer.users()
+        build_market(writer)
         writer.everyone()
-    refresh_statistics([Organisation, Zone, User, *writer.tables])
+        council = Organisation.objects.get(name=COUNCIL_NAME, type=OrganisationType.COUNCIL)
+        open_waiting_cases(council=council, seed=seed)
+    refresh_statistics([Organisation, Zone, User, *writer.tables, *BROKERAGE_TABLES])
     writer.summary.seconds = time.perf_counter() - started
     return writer.summary
 

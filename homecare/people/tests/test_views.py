@@ -165,9 +165,9 @@ def test_an_end_date_before_the_start_date_is_explained(alice_client, alice, mar
 def test_a_transition_that_is_not_allowed_is_explained_not_crashed(client, bella, acorn, mary):
     package = make_package(person=mary, actor=bella, status="active", provider=acorn)
     client.force_login(bella)
-    response = client.post(reverse("people:package-transition", args=[package.pk, "submit"]))
+    response = client.post(reverse("people:package-transition", args=[package.pk, "resume"]))
     assert response.status_code == 200
-    assert "You cannot send to brokerage while the package is active" in _errors(response)
+    assert "You cannot resume while the package is active" in _errors(response)
 
 
 def test_an_unknown_transition_is_refused(client, bella, acorn, mary):

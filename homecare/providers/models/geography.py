@@ -19,6 +19,7 @@ class Zone(models.Model):
     area_type = models.CharField(max_length=10, choices=AreaType.choices)
 
     class Meta:
+        app_label = "providers"
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["council", "code"], name="zone_unique_code_per_council"),
