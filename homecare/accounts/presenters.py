@@ -8,7 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from homecare.accounts.models import Role, User
-from homecare.accounts.permissions import can_record_people, can_write_support_plans, sees_people
+from homecare.accounts.permissions import (
+    can_record_people,
+    can_respond_to_offers,
+    can_write_support_plans,
+    sees_people,
+)
+from homecare.brokerage import selectors as brokerage_selectors
 from homecare.people import selectors as people_selectors
 
 
@@ -64,7 +70,11 @@ def dashboard_for(user: User) -> Dashboard:
         return board
     counts = people_selectors.package_counts(user=user)
     board.tiles = [
-        Tile("Waiting for a provider", counts.awaiting_provider),
+        Tile(
+            "Waiting for a provider",
+            counts.awaiting_provider,
+            reverse("brokerage:waiting-list") if user.organisation and user.organisation.is_council else "",
+        ),
         Tile("Active packages", counts.active),
         Tile("On hold", counts.on_hold),
     ]
@@ -76,12 +86,15 @@ def dashboard_for(user: User) -> Dashboard:
             board.waiting.append(
                 WaitingRow(
                     person=package.person.full_name,
-                    href=reverse("people:package", args=[package.pk]),
+                    href=reverse("brokerage:case", args=[package.pk]),
                     zone=package.person.zone.name,
                     days_waiting=(today - waited_from).days,
                     hospital_discharge=package.hospital_discharge,
                 )
             )
+    if can_respond_to_offers(user):
+        open_offers = brokerage_selectors.provider_offers(user=user, open_only=True).count()
+        board.tiles.insert(0, Tile("Open offers", open_offers, reverse("brokerage:offers")))
     if can_write_support_plans(user):
         board.drafts = [
             (plan.person.full_name, reverse("people:support-plan", args=[plan.pk]))
