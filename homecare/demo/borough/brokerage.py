@@ -39,7 +39,11 @@ def open_waiting_cases(*, council: Organisation, seed: int) -> int:
         .select_related("person__zone")
         .order_by("id")
     )
-    managers = {u.organisation_id: u for u in User.objects.filter(role=Role.PROVIDER_MANAGER).order_by("id")}
+    # Who answered for each provider: its manager where the demo has one, else one of its staff.
+    managers: dict[int, User] = {}
+    for user in User.objects.filter(organisation__type="provider").order_by("id"):
+        if user.role == Role.PROVIDER_MANAGER or user.organisation_id not in managers:
+            managers[user.organisation_id] = user
     today = timezone.localdate()
     count = 0
     for package in waiting:
