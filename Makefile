@@ -41,7 +41,7 @@ test: install browser lint
 
 bench: install
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.run $(BENCH_ARGS)
-	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.brokerage $(BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.brokerage $(BROKERAGE_BENCH_ARGS)
 
 worker: install
 	$(MANAGE) rqworker default

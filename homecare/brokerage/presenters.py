@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
-from homecare.brokerage import ranking, selectors
-from homecare.brokerage.models import BrokerageCase, Offer, OfferStatus
+from homecare.brokerage import ranking
+from homecare.brokerage.models import Offer, OfferStatus
 from homecare.people.models import PackageVersion, VersionStatus
 
 
@@ -74,41 +72,6 @@ def offer_summary(offer: Offer) -> OfferSummary:
         deadline=offer.round.deadline,
         identity_visible=offer.status == OfferStatus.AWARDED,
     )
-
-
-@dataclass(frozen=True)
-class WaitingRow:
-    case: BrokerageCase
-    person: str
-    case_reference: str
-    zone: str
-    days_waiting: int
-    priority: str
-    hospital_discharge: bool
-    hard_to_place: bool
-    interim: str
-    rounds: int
-    accepted: int
-
-
-def waiting_rows(cases) -> list[WaitingRow]:
-    now = timezone.now()
-    return [
-        WaitingRow(
-            case=c,
-            person=c.package.person.full_name,
-            case_reference=c.package.person.case_reference,
-            zone=c.package.person.zone.name,
-            days_waiting=selectors.days_waiting(c, now=now),
-            priority=c.get_priority_display(),
-            hospital_discharge=c.package.hospital_discharge,
-            hard_to_place=c.hard_to_place_at is not None,
-            interim=c.interim_arrangement,
-            rounds=c.rounds_so_far,
-            accepted=c.accepted,
-        )
-        for c in cases
-    ]
 
 
 def ranking_description() -> str:

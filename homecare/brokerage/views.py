@@ -43,11 +43,11 @@ def waiting_list(request):
             hospital_discharge=form.cleaned_data["hospital_discharge"],
             hard_to_place=form.cleaned_data["hard_to_place"],
         )
-    cases = list(selectors.waiting_list(user=request.user, filters=filters))
-    rows = presenters.waiting_rows(cases)
+    cases = selectors.waiting_cases(user=request.user, filters=filters)
     if request.GET.get("format") == "csv":
-        return _waiting_csv(rows)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        return _waiting_csv(selectors.waiting_entries(selectors.waiting_rows(cases), cases))
+    page = Paginator(selectors.waiting_rows(cases), 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.waiting_entries(page.object_list, cases)
     return render(
         request,
         "brokerage/waiting_list.html",
@@ -60,7 +60,7 @@ def waiting_list(request):
     )
 
 
-def _waiting_csv(rows) -> HttpResponse:
+def _waiting_csv(entries) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="waiting-list-{stamp}.csv"'
@@ -79,14 +79,14 @@ def _waiting_csv(rows) -> HttpResponse:
             "Acceptances",
         ]
     )
-    for r in rows:
+    for r in entries:
         writer.writerow(
             [
                 r.case_reference,
                 r.person,
                 r.zone,
                 r.days_waiting,
-                r.priority,
+                r.priority_label,
                 "Yes" if r.hospital_discharge else "No",
                 "Yes" if r.hard_to_place else "No",
                 r.interim,
