@@ -73,6 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds the page measurement may take (half that for the CSV); a slow page gets fewer "
         f"requests, never fewer than {MIN_REQUESTS}",
     )
+    parser.add_argument(
+        "--only", choices=("fanout", "waiting"), help="measure only this (waiting: reuses the last full run)"
+    )
     parser.add_argument("--profile", action="store_true", help="profile the waiting list even when it passes")
     args = parser.parse_args(argv)
     args.sizes = QUICK if args.quick else FULL
@@ -954,13 +957,17 @@ def main(argv: list[str] | None = None) -> dict:
 
     started = time.perf_counter()
     seeding = prepare_database(args)
-    seeding["reset"] = reset_run_state()
+    # Measuring the waiting list alone reuses the cases the last full run sent to brokerage.
+    seeding["reset"] = None if args.only == "waiting" else reset_run_state()
     broker = User.objects.select_related("organisation").get(username=borough.BROKER_USERNAME)
-    fanout = measure_fanout(args.sizes, broker)
-    analyze()  # the run has just written tens of thousands of rows; autovacuum would analyse them too
-    client = Client()
-    client.force_login(broker)
-    waiting = measure_waiting_list(args.sizes, broker, client, args)
+    fanout = waiting = None
+    if args.only != "waiting":
+        fanout = measure_fanout(args.sizes, broker)
+        analyze()  # the run has just written tens of thousands of rows; autovacuum would analyse them too
+    if args.only != "fanout":
+        client = Client()
+        client.force_login(broker)
+        waiting = measure_waiting_list(args.sizes, broker, client, args)
 
     now = dt.datetime.now(tz=dt.UTC)
     result = {
@@ -988,8 +995,16 @@ def main(argv: list[str] | None = None) -> dict:
 def print_summary(r: dict) -> None:
     db = r["database"]
     f, w = r["fanout"], r["waiting_list"]
-    app, full, base = f["round_open"], f["package_send_to_brokerage"], f["baseline_bulk_create"]
     print(f"\nBrokerage on {db['vendor']} {db['version']} ({r['run_seconds']}s)")
+    if f:
+        print_fanout(f)
+    if w:
+        print_waiting(w)
+    print(f"Written to {RESULTS_DIR / (NAME + '.json')}")
+
+
+def print_fanout(f: dict) -> None:
+    app, full, base = f["round_open"], f["package_send_to_brokerage"], f["baseline_bulk_create"]
     print(f"{'':<28}{'total s':>9}{'p50 ms':>9}{'p95 ms':>9}{'offers':>9}")
     for label, row, per in (
         (f"round_open × {app['rounds']:,}", app, app["per_round"]),
@@ -1002,6 +1017,9 @@ def print_summary(r: dict) -> None:
         f"round_open / baseline: total ×{f['ratios']['total']}, p50 ×{f['ratios']['p50']}, "
         f"p95 ×{f['ratios']['p95']}; {app['notifications']:,} notifications, {app['emails']:,} e-mails"
     )
+
+
+def print_waiting(w: dict) -> None:
     print(f"\nWaiting list, {w['waiting']:,} waiting{'':<6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     for label, row in (("GET /brokerage/", w["page"]), ("GET ?format=csv", w["csv"]),
                        ("baseline SQL", w["baseline_sql"])):
@@ -1019,7 +1037,6 @@ def print_summary(r: dict) -> None:
         f"headlines {b['waiting_headlines_ms']} ms, "
         f"the rest (template, middleware) {b['rest_of_request_ms']} ms"
     )
-    print(f"Written to {RESULTS_DIR / (NAME + '.json')}")
 
 
 if __name__ == "__main__":
