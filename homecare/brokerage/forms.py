@@ -46,6 +46,10 @@ class ReplyForm(GovukForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter your reply"},
     )
+    refer_to_practitioner = forms.BooleanField(
+        label="Also ask the practitioner to review the package (they get the query and this reply)",
+        required=False,
+    )
 
 
 class AwardForm(GovukForm):

@@ -213,8 +213,9 @@ def offer_query(*, actor: User, offer: Offer, text: str) -> QueryMessage:
 
 
 @transaction.atomic
-def query_reply(*, actor: User, offer: Offer, text: str) -> QueryMessage:
-    """The broker answers a query (after talking to the practitioner, or after amending the package)."""
+def query_reply(*, actor: User, offer: Offer, text: str, refer_to_practitioner: bool = False) -> QueryMessage:
+    """The broker answers a query. Referring it passes the thread to the practitioner who wrote the
+    support plan (they can amend the package, which the provider then sees on the offer)."""
     if not text.strip():
         raise ValidationError({"text": "Enter your reply"})
     message = QueryMessage.objects.create(offer=offer, author=actor, text=text.strip(), at=timezone.now())
@@ -223,6 +224,15 @@ def query_reply(*, actor: User, offer: Offer, text: str) -> QueryMessage:
         text="The council replied to your query",
         link=reverse("brokerage:offer", args=[offer.pk]),
     )
+    if refer_to_practitioner:
+        package = offer.round.case.package
+        practitioner = package.support_plan.author
+        queries = " / ".join(m.text for m in offer.messages.order_by("at", "id") if m.author_id != actor.pk)
+        notify(
+            recipients=[practitioner] if practitioner.is_active else _brokers(offer.round.case.council),
+            text=f"Provider query on {package.reference} needs your review: {queries}"[:300],
+            link=reverse("people:package", args=[package.pk]),
+        )
     return message
 
 

@@ -265,7 +265,12 @@ def offer_respond(request, offer_pk: int, response: str):
     if response == "reply":
         _require(permissions.can_broker(request.user))
         form = forms.ReplyForm(request.POST)
-        action = lambda data: services.query_reply(actor=request.user, offer=offer, text=data["text"])  # noqa: E731
+        action = lambda data: services.query_reply(  # noqa: E731
+            actor=request.user,
+            offer=offer,
+            text=data["text"],
+            refer_to_practitioner=data["refer_to_practitioner"],
+        )
     else:
         _require(permissions.can_respond_to_offers(request.user))
         form_class, action = {

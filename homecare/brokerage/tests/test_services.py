@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from homecare.brokerage import services
 from homecare.brokerage.models import Award, OfferStatus, RoundStatus
+from homecare.platform.models import Notification
 from homecare.providers.models import Suspension
 
 TOMORROW = timezone.localdate() + dt.timedelta(days=1)
@@ -64,6 +66,21 @@ def test_accept_decline_and_query_are_recorded_and_only_by_the_offered_provider(
     ]
     with pytest.raises(ValidationError, match="Only the provider"):
         services.offer_decline(actor=pippa, offer=_offer(case, market["acorn"]), reason="no_capacity")
+
+
+def test_a_query_referred_to_the_practitioner_reaches_them_with_the_providers_words(
+    draft_package, alice, market, pippa, bella
+):
+    case = _send(draft_package, alice)
+    message = services.offer_query(
+        actor=pippa, offer=_offer(case, market["birch"]), text="Hoist transfer needs two carers, 60 minutes"
+    )
+    services.query_reply(
+        actor=bella, offer=message.offer, text="Asking the practitioner", refer_to_practitioner=True
+    )
+    note = Notification.objects.get(recipient=alice)
+    assert "Hoist transfer needs two carers" in note.text and draft_package.reference in note.text
+    assert note.link == reverse("people:package", args=[draft_package.pk])
 
 
 def test_a_response_after_the_deadline_is_refused(draft_package, alice, market, paul):

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from homecare.config.env import env_bool, env_str
+from homecare.config.env import env_bool, env_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = BASE_DIR / "var"
@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "homecare.providers",
     "homecare.people",
     "homecare.brokerage",
+    "homecare.visits",
 ]
 
 MIDDLEWARE = [
@@ -134,3 +135,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Call monitoring (frameworks set their own alert minutes; these apply where no framework does).
+VISITS_HORIZON_DAYS = env_int("VISITS_HORIZON_DAYS", 28)
+VISITS_LATE_ALERT_MINUTES = 30
+VISITS_LATE_ESCALATION_MINUTES = 30
+VISITS_CHECK_IN_RADIUS_M = env_int("VISITS_CHECK_IN_RADIUS_M", 150)

@@ -1,7 +1,8 @@
 """The providers app's models, by topic: geography (zones), the framework (lots, admissions, rate
 cards) and the market (profiles, CQC ratings, declarations, capacity, suspensions)."""
 
-from .append_only import AppendOnly, AppendOnlyError
+from homecare.platform.append_only import AppendOnly, AppendOnlyError
+
 from .framework import (
     BARRABLE_RATINGS,
     Admission,

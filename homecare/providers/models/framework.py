@@ -10,9 +10,9 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from homecare.accounts.models import Organisation
+from homecare.platform.append_only import AppendOnly
 from homecare.providers import rules
 
-from .append_only import AppendOnly
 from .geography import AreaType
 
 
@@ -72,6 +72,10 @@ class Framework(models.Model):
     offer_response_hours = models.PositiveSmallIntegerField(default=24)
     hard_to_place_after_rounds = models.PositiveSmallIntegerField(default=3)
     hard_to_place_after_days = models.PositiveSmallIntegerField(default=5)
+    # Call monitoring: a visit with no check-in this long after its planned start is late and the
+    # provider is alerted; an alert still open this much later goes to the council.
+    late_alert_minutes = models.PositiveSmallIntegerField(default=30)
+    late_escalation_minutes = models.PositiveSmallIntegerField(default=30)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

@@ -10,8 +10,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from homecare.accounts.models import Organisation
+from homecare.platform.append_only import AppendOnly
 
-from .append_only import AppendOnly
 from .framework import Framework, Rating
 from .geography import Zone
 

@@ -1,0 +1,734 @@
+"""Writes for visits and call monitoring. Each service says what it guarantees."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from homecare.accounts.models import OrganisationType, Role, User
+from homecare.people.models import Package, PackageStatus, PackageStatusChange, PackageVersion, VersionStatus
+from homecare.platform.notifications import notify
+from homecare.providers import selectors as provider_selectors
+from homecare.visits import rules
+from homecare.visits.models import (
+    AlertKind,
+    CallEvent,
+    CancelReason,
+    CorrectionReason,
+    DeviceToken,
+    EventKind,
+    EventSource,
+    HomeTag,
+    Verification,
+    Visit,
+    VisitAlert,
+    VisitAssignment,
+    VisitStatus,
+)
+
+
+class DuplicateEventConflict(Exception):
+    """A client id already used for a different event: the phone has a bug, not a retry."""
+
+
+# --- generating visits from packages ------------------------------------------------------------
+
+
+@dataclass
+class Generated:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    kept_with_evidence: int = 0
+    packages: int = 0
+
+    def __iadd__(self, other: Generated) -> Generated:
+        for name in ("created", "updated", "removed", "kept_with_evidence", "packages"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+def alert_minutes(package: Package, on: dt.date) -> tuple[int, int]:
+    """(late after, escalate after) minutes from the live framework covering the person's zone."""
+    lot = provider_selectors.live_lot_for(council=package.person.council, zone=package.person.zone, on=on)
+    if lot is None:
+        return settings.VISITS_LATE_ALERT_MINUTES, settings.VISITS_LATE_ESCALATION_MINUTES
+    return lot.framework.late_alert_minutes, lot.framework.late_escalation_minutes
+
+
+def _hold_periods(package: Package) -> list[tuple[dt.date, dt.date | None]]:
+    """Days the package is on hold, from its status rows: hold at t until resumed (or still on hold)."""
+    periods: list[tuple[dt.date, dt.date | None]] = []
+    held_from = None
+    for change in PackageStatusChange.objects.filter(package=package).order_by("at", "id"):
+        day = timezone.localtime(change.at).date()
+        if change.to_status == PackageStatus.ON_HOLD and held_from is None:
+            held_from = day
+        elif change.from_status == PackageStatus.ON_HOLD and held_from is not None:
+            # Resumed today: today's visits still happen.
+            periods.append((held_from, day - dt.timedelta(days=1)))
+            held_from = None
+    if held_from is not None:
+        periods.append((held_from, None))
+    return periods
+
+
+def _held(day: dt.date, periods) -> bool:
+    return any(start <= day and (end is None or day <= end) for start, end in periods)
+
+
+@transaction.atomic
+def visits_generate(*, package: Package, start: dt.date | None = None, days: int | None = None) -> Generated:
+    """Plan the package's visits from `start` (default today) for `days` (default the horizon).
+
+    Guarantees: running it again with nothing changed changes nothing; a change to the package moves,
+    resizes or removes only visits with no call evidence (those are kept exactly as they are); days on
+    hold, before the start, after the end or with no confirmed version get no visits.
+    """
+    package = (
+        Package.objects.select_for_update()
+        .select_related("person__zone", "person__council")
+        .get(pk=package.pk)
+    )
+    start = start or timezone.localdate()
+    end = start + dt.timedelta(days=(days or settings.VISITS_HORIZON_DAYS) - 1)
+    result = Generated(packages=1)
+    wanted: dict[dt.datetime, Visit] = {}
+    if package.status in (PackageStatus.ACTIVE, PackageStatus.ON_HOLD) and package.provider_id:
+        wanted = _wanted_visits(package, max(start, package.start_date), min(end, package.end_date or end))
+    existing = {
+        v.planned_start: v
+        for v in Visit.objects.filter(package=package, date__gte=start, date__lte=end).prefetch_related(
+            "events"
+        )
+    }
+    for planned_start, visit in existing.items():
+        has_evidence = bool(visit.events.all())
+        if has_evidence:
+            result.kept_with_evidence += 1
+            wanted.pop(planned_start, None)
+            continue
+        new = wanted.pop(planned_start, None)
+        if new is None:
+            visit.delete()
+            result.removed += 1
+            continue
+        fields = (
+            "version",
+            "pattern",
+            "planned_minutes",
+            "carers_required",
+            "care_type",
+            "tasks",
+            "late_at",
+            "provider",
+        )
+        if any(getattr(visit, f) != getattr(new, f) for f in fields):
+            for f in fields:
+                setattr(visit, f, getattr(new, f))
+            visit.save(update_fields=fields)
+            result.updated += 1
+    Visit.objects.bulk_create(wanted.values())
+    result.created = len(wanted)
+    return result
+
+
+def _wanted_visits(package: Package, start: dt.date, end: dt.date) -> dict[dt.datetime, Visit]:
+    versions = list(
+        PackageVersion.objects.filter(package=package, status=VersionStatus.CONFIRMED)
+        .prefetch_related("visit_pattern")
+        .order_by("effective_from", "number")
+    )
+    holds = _hold_periods(package)
+    late_minutes, _ = alert_minutes(package, start)
+    wanted: dict[dt.datetime, Visit] = {}
+    for i, version in enumerate(versions):
+        # A version runs until the next one takes effect (or its own end date).
+        version_end = versions[i + 1].effective_from - dt.timedelta(days=1) if i + 1 < len(versions) else end
+        if version.effective_to:
+            version_end = min(version_end, version.effective_to)
+        first, last = max(start, version.effective_from), min(end, version_end)
+        for row in version.visit_pattern.all():
+            for day in rules.pattern_days(row.days, first, last):
+                if _held(day, holds):
+                    continue
+                planned = rules.local_start(day, row.preferred_start)
+                wanted[planned] = Visit(
+                    package=package,
+                    version=version,
+                    pattern=row,
+                    person=package.person,
+                    council=package.person.council,
+                    provider_id=package.provider_id,
+                    date=day,
+                    planned_start=planned,
+                    planned_minutes=row.duration_minutes,
+                    carers_required=row.carers_required,
+                    care_type=row.care_type,
+                    tasks=list(row.tasks),
+                    late_at=planned + dt.timedelta(minutes=late_minutes),
+                )
+    return wanted
+
+
+def visits_generate_all(*, start: dt.date | None = None, days: int | None = None) -> Generated:
+    """The nightly roll-forward: every active or held package, one transaction each."""
+    total = Generated()
+    packages = Package.objects.filter(
+        status__in=(PackageStatus.ACTIVE, PackageStatus.ON_HOLD), provider__isnull=False
+    ).order_by("id")
+    for package in packages.iterator():
+        total += visits_generate(package=package, start=start, days=days)
+    return total
+
+
+# --- assigning care workers --------------------------------------------------------------------
+
+
+def _require_manager_of(actor: User, provider_id: int | None) -> None:
+    if not (
+        actor.is_authenticated
+        and actor.role == Role.PROVIDER_MANAGER
+        and actor.organisation_id == provider_id
+        and provider_id is not None
+    ):
+        raise PermissionDenied("Only the provider's managers can do this")
+
+
+@transaction.atomic
+def visit_assign(*, actor: User, visit: Visit, care_worker: User, slot: int | None = None) -> VisitAssignment:
+    """Put a care worker of the visit's provider in a free slot (or the one named, replacing whoever
+    was there). Refuses a worker from another organisation, a worker already on the visit and a slot the
+    visit does not have."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    _require_manager_of(actor, visit.provider_id)
+    if care_worker.role != Role.CARE_WORKER or care_worker.organisation_id != visit.provider_id:
+        raise ValidationError({"care_worker": "Choose one of your own care workers"})
+    if not care_worker.is_active:
+        raise ValidationError({"care_worker": f"{care_worker.get_full_name()} can no longer sign in"})
+    if visit.status in (VisitStatus.COMPLETED, VisitStatus.CANCELLED):
+        raise ValidationError(f"This visit is {visit.get_status_display().lower()}")
+    taken = {a.slot: a for a in visit.assignments.all()}
+    if any(a.care_worker_id == care_worker.pk for a in taken.values()):
+        raise ValidationError({"care_worker": f"{care_worker.get_full_name()} is already on this visit"})
+    if slot is None:
+        free = [s for s in range(1, visit.carers_required + 1) if s not in taken]
+        if not free:
+            raise ValidationError("Every carer slot on this visit is filled: remove someone first")
+        slot = free[0]
+    if not 1 <= slot <= visit.carers_required:
+        raise ValidationError({"slot": f"This visit needs {visit.carers_required} carer(s)"})
+    if slot in taken:
+        taken[slot].delete()
+    return VisitAssignment.objects.create(
+        visit=visit, slot=slot, care_worker=care_worker, assigned_by=actor, assigned_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def visit_unassign(*, actor: User, assignment: VisitAssignment) -> None:
+    _require_manager_of(actor, assignment.visit.provider_id)
+    assignment.delete()
+
+
+# --- call events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """What a phone (or a manager, or an import) reports. Times are aware; the client id is its UUID."""
+
+    client_id: uuid.UUID
+    kind: str
+    occurred_at: dt.datetime
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    accuracy_m: int | None = None
+    tag_token: str = ""
+    tasks_done: tuple[str, ...] = ()
+    text: str = ""
+    reason_code: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def fingerprint(self, visit_id: int) -> str:
+        body = {
+            "visit": visit_id,
+            "kind": self.kind,
+            "occurred_at": self.occurred_at.astimezone(dt.UTC).isoformat(),
+            "latitude": None if self.latitude is None else str(Decimal(self.latitude).normalize()),
+            "longitude": None if self.longitude is None else str(Decimal(self.longitude).normalize()),
+            "accuracy_m": self.accuracy_m,
+            "tag": self.tag_token,
+            "tasks": sorted(self.tasks_done),
+            "text": self.text,
+            "reason": self.reason_code,
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+PHONE_KINDS = frozenset({EventKind.CHECK_IN, EventKind.CHECK_OUT, EventKind.NOTE, EventKind.CONCERN})
+
+
+def _may_record(actor: User, visit: Visit) -> bool:
+    if actor.role == Role.CARE_WORKER:
+        return visit.assignments.filter(care_worker=actor).exists()
+    return actor.role == Role.PROVIDER_MANAGER and actor.organisation_id == visit.provider_id
+
+
+def event_record(
+    *,
+    actor: User,
+    visit: Visit,
+    event: EventInput,
+    source: str = EventSource.APP,
+    now: dt.datetime | None = None,
+) -> tuple[CallEvent, bool]:
+    """Store one event exactly once; returns (event, created).
+
+    Guarantees: a retry with the same client id and the same content returns the event first stored
+    (created False), whatever order events arrive in and however many copies race; the same client id
+    with different content raises DuplicateEventConflict; an event for a visit the actor is not on is
+    refused; the visit's status is recomputed from all its events in the same transaction.
+    """
+    existing = CallEvent.objects.filter(client_id=event.client_id).first()
+    if existing is not None:
+        return _same_or_conflict(existing, event), False
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            # Lock the visit so concurrent events for it are applied one after another: each recompute
+            # then sees every event committed before it.
+            visit = Visit.objects.select_for_update().select_related("person").get(pk=visit.pk)
+            if not _may_record(actor, visit):
+                raise PermissionDenied("You are not on this visit")
+            row = _build_event(actor=actor, visit=visit, event=event, source=source, now=now)
+            row.save()
+            visit_refresh(visit=visit, now=now)
+            if row.kind == EventKind.CONCERN:
+                _notify_concern(visit, row)
+    except IntegrityError:
+        # A copy of this event won the race between our look-up and our insert.
+        existing = CallEvent.objects.filter(client_id=event.client_id).first()
+        if existing is None:
+            raise
+        return _same_or_conflict(existing, event), False
+    return row, True
+
+
+def _same_or_conflict(existing: CallEvent, event: EventInput) -> CallEvent:
+    if existing.payload_hash != event.fingerprint(existing.visit_id):
+        raise DuplicateEventConflict(f"Event {event.client_id} was already received with different details")
+    return existing
+
+
+def _build_event(*, actor: User, visit: Visit, event: EventInput, source: str, now: dt.datetime) -> CallEvent:
+    if event.kind not in PHONE_KINDS:
+        raise ValidationError({"kind": "Send a check-in, check-out, note or concern"})
+    if timezone.is_naive(event.occurred_at):
+        raise ValidationError(
+            {"occurred_at": "Give the time with its offset, for example 2026-03-29T08:05:00+01:00"}
+        )
+    row = CallEvent(
+        client_id=event.client_id,
+        payload_hash=event.fingerprint(visit.pk),
+        visit=visit,
+        kind=event.kind,
+        source=source,
+        recorded_by=actor,
+        occurred_at=event.occurred_at,
+        received_at=now,
+        clock_flag=rules.clock_problem(
+            occurred_at=event.occurred_at, received_at=now, planned_start=visit.planned_start
+        ),
+        tasks_done=[t for t in event.tasks_done if t in visit.tasks],
+        text=event.text.strip(),
+        reason_code=event.reason_code,
+    )
+    if event.kind == EventKind.CONCERN and not row.text:
+        raise ValidationError({"text": "Describe the concern"})
+    if event.kind == EventKind.CHECK_IN:
+        _verify_presence(row, visit, event)
+    elif event.latitude is not None and event.longitude is not None:
+        _locate(row, visit, event)
+    return row
+
+
+def _locate(row: CallEvent, visit: Visit, event: EventInput) -> None:
+    row.latitude, row.longitude, row.accuracy_m = event.latitude, event.longitude, event.accuracy_m
+    person = visit.person
+    if person.latitude is not None and person.longitude is not None:
+        row.distance_m = rules.distance_m(event.latitude, event.longitude, person.latitude, person.longitude)
+
+
+def _verify_presence(row: CallEvent, visit: Visit, event: EventInput) -> None:
+    """A check-in is verified by the home's QR tag, or by a location fix within the radius; a fix
+    outside it is kept (with distance and accuracy) but marked out of range."""
+    if event.tag_token:
+        live = HomeTag.objects.filter(
+            person_id=visit.person_id, token=event.tag_token, revoked_at__isnull=True
+        ).exists()
+        if not live:
+            raise ValidationError({"tag_token": "This QR tag is not the one in this person's home"})
+        row.method = Verification.TAG
+        return
+    if event.latitude is None or event.longitude is None:
+        raise ValidationError({"latitude": "Share your location or scan the QR tag to check in"})
+    _locate(row, visit, event)
+    if row.distance_m is None:
+        row.method = Verification.OUT_OF_RANGE  # the home has no location on record to compare with
+        return
+    radius = settings.VISITS_CHECK_IN_RADIUS_M
+    inside = rules.within_radius(row.distance_m, event.accuracy_m, radius)
+    row.method = Verification.GEOLOCATION if inside else Verification.OUT_OF_RANGE
+
+
+def visit_refresh(*, visit: Visit, now: dt.datetime | None = None) -> Visit:
+    """Recompute the visit's cached status, verification and actual times from its events."""
+    now = now or timezone.now()
+    events = list(visit.events.all())
+    cancel = next((e for e in events if e.kind == EventKind.CANCEL), None)
+    delivery = rules.derive_delivery(
+        [
+            rules.EventFact(
+                id=e.pk,
+                kind=e.kind,
+                occurred_at=e.occurred_at,
+                method=e.method,
+                corrects_id=e.corrects_id,
+                corrected_start=e.corrected_start,
+                corrected_end=e.corrected_end,
+            )
+            for e in events
+        ],
+        planned_start=visit.planned_start,
+        planned_minutes=visit.planned_minutes,
+        late_at=visit.late_at,
+        now=now,
+        cancel_reason=CancelReason(cancel.reason_code).label if cancel else "",
+    )
+    visit.status = delivery.status
+    visit.verification = delivery.verification
+    visit.actual_start, visit.actual_end = delivery.actual_start, delivery.actual_end
+    visit.cancel_reason = delivery.cancel_reason
+    visit.clock_flagged = any(e.clock_flag for e in events)
+    visit.save(
+        update_fields=[
+            "status",
+            "verification",
+            "actual_start",
+            "actual_end",
+            "cancel_reason",
+            "clock_flagged",
+        ]
+    )
+    return visit
+
+
+def _notify_concern(visit: Visit, event: CallEvent) -> None:
+    managers = User.objects.filter(
+        organisation_id=visit.provider_id, role=Role.PROVIDER_MANAGER, is_active=True
+    )
+    notify(
+        recipients=managers,
+        text=f"Concern raised at the {timezone.localtime(visit.planned_start):%H:%M} visit "
+        f"on {visit.date:%-d %b}",
+        link=f"/visits/{visit.pk}/",
+    )
+
+
+@transaction.atomic
+def visit_correct(
+    *,
+    actor: User,
+    visit: Visit,
+    reason_code: str,
+    note: str,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    corrects: CallEvent | None = None,
+) -> CallEvent:
+    """A provider manager's correction: a new event with the reason and the times it sets; the events it
+    corrects stay as they were and are shown beside it."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    _require_manager_of(actor, visit.provider_id)
+    errors = {}
+    if reason_code not in CorrectionReason.values:
+        errors["reason_code"] = "Choose the reason for the correction"
+    if reason_code == CorrectionReason.OTHER and not note.strip():
+        errors["note"] = "Explain the correction"
+    if start is None and end is None:
+        errors["start"] = "Enter the check-in time, the check-out time or both"
+    effective_start = start or visit.actual_start
+    if end is not None and effective_start is not None and end <= effective_start:
+        errors["end"] = "The check-out must be after the check-in"
+    if end is not None and effective_start is None:
+        errors["start"] = "Enter the check-in time as well: this visit has none"
+    if corrects is not None and corrects.visit_id != visit.pk:
+        errors["corrects"] = "That event belongs to another visit"
+    now = timezone.now()
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and value > now:
+            errors[name] = "The time cannot be in the future"
+    if errors:
+        raise ValidationError(errors)
+    row = CallEvent.objects.create(
+        payload_hash=hashlib.sha256(f"correction:{uuid.uuid4()}".encode()).hexdigest(),
+        visit=visit,
+        kind=EventKind.CORRECTION,
+        source=EventSource.MANAGER,
+        recorded_by=actor,
+        occurred_at=now,
+        received_at=now,
+        reason_code=reason_code,
+        text=note.strip(),
+        corrects=corrects,
+        corrected_start=start,
+        corrected_end=end,
+        method=Verification.MANUAL,
+    )
+    visit_refresh(visit=visit, now=now)
+    return row
+
+
+@transaction.atomic
+def visit_cancel(*, actor: User, visit: Visit, reason_code: str, note: str = "") -> CallEvent:
+    """Cancel a visit that has not started, with the reason; the cancellation is an event like any other."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    _require_manager_of(actor, visit.provider_id)
+    if visit.status in (VisitStatus.IN_PROGRESS, VisitStatus.COMPLETED):
+        raise ValidationError("This visit has started: correct it instead of cancelling it")
+    if visit.status == VisitStatus.CANCELLED:
+        raise ValidationError("This visit is already cancelled")
+    if reason_code not in CancelReason.values:
+        raise ValidationError({"reason_code": "Choose why the visit is cancelled"})
+    if reason_code == CancelReason.OTHER and not note.strip():
+        raise ValidationError({"note": "Explain why the visit is cancelled"})
+    now = timezone.now()
+    row = CallEvent.objects.create(
+        payload_hash=hashlib.sha256(f"cancel:{uuid.uuid4()}".encode()).hexdigest(),
+        visit=visit,
+        kind=EventKind.CANCEL,
+        source=EventSource.MANAGER,
+        recorded_by=actor,
+        occurred_at=now,
+        received_at=now,
+        reason_code=reason_code,
+        text=note.strip(),
+    )
+    visit_refresh(visit=visit, now=now)
+    return row
+
+
+# --- late and missed visits ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LateScan:
+    late: int
+    missed: int
+    escalated: int
+
+
+def late_visits_flag(*, now: dt.datetime | None = None) -> LateScan:
+    """The background scan (every few minutes): visits with no check-in by their late time become late
+    and raise an alert to their provider; by their planned end plus the same allowance, missed; alerts
+    nobody has acknowledged by the framework's escalation time go to the council.
+
+    Guarantees: running it twice at the same moment changes nothing the second time (one alert per
+    visit and kind); a visit checked in meanwhile is never flagged (the status filter sees the check-in).
+    Set-based, so a day of 100,000 visits is a handful of statements.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        late_ids = list(
+            Visit.objects.filter(status=VisitStatus.PLANNED, late_at__lte=now).values_list("pk", flat=True)
+        )
+        _set_status(late_ids, VisitStatus.LATE)
+        _raise_alerts(late_ids, AlertKind.LATE, now)
+        # Missed: the planned end has also passed by the allowance (late_at already holds the allowance).
+        candidates = Visit.objects.filter(status=VisitStatus.LATE, late_at__lte=now).values_list(
+            "pk", "late_at", "planned_minutes"
+        )
+        missed_ids = [
+            pk for pk, late_at, minutes in candidates if late_at + dt.timedelta(minutes=minutes) <= now
+        ]
+        _set_status(missed_ids, VisitStatus.MISSED)
+        _raise_alerts(missed_ids, AlertKind.MISSED, now)
+    escalated = _escalate(now)
+    _notify_providers(late_ids, missed_ids)
+    return LateScan(late=len(late_ids), missed=len(missed_ids), escalated=escalated)
+
+
+def _chunks(ids: list[int], size: int = 2000):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _set_status(ids: list[int], status: str) -> None:
+    for chunk in _chunks(ids):
+        # Only visits still without a check-in: one that checked in since the read keeps its status.
+        Visit.objects.filter(pk__in=chunk, actual_start__isnull=True).exclude(
+            status=VisitStatus.CANCELLED
+        ).update(status=status)
+
+
+def _raise_alerts(ids: list[int], kind: str, now: dt.datetime) -> None:
+    VisitAlert.objects.bulk_create(
+        [VisitAlert(visit_id=pk, kind=kind, raised_at=now) for pk in ids],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+
+
+def _escalate(now: dt.datetime) -> int:
+    """Open alerts past their framework's escalation time, for visits still not checked in."""
+    open_alerts = VisitAlert.objects.filter(
+        acknowledged_at__isnull=True,
+        escalated_at__isnull=True,
+        visit__actual_start__isnull=True,
+        visit__status__in=(VisitStatus.LATE, VisitStatus.MISSED),
+    ).values_list("pk", "raised_at", "visit__council_id", "visit__package_id")
+    due: dict[int, list[int]] = {}
+    escalate_after: dict[int, int] = {}
+    for pk, raised_at, council_id, package_id in open_alerts:
+        minutes = escalate_after.get(package_id)
+        if minutes is None:
+            package = Package.objects.select_related("person__zone", "person__council").get(pk=package_id)
+            minutes = escalate_after[package_id] = alert_minutes(package, timezone.localdate(now))[1]
+        if raised_at + dt.timedelta(minutes=minutes) <= now:
+            due.setdefault(council_id, []).append(pk)
+    total = 0
+    for council_id, ids in due.items():
+        for chunk in _chunks(ids):
+            total += VisitAlert.objects.filter(pk__in=chunk, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
+        officers = User.objects.filter(
+            organisation_id=council_id,
+            organisation__type=OrganisationType.COUNCIL,
+            role__in=(Role.COMMISSIONER, Role.BROKER),
+            is_active=True,
+        )
+        notify(
+            recipients=officers,
+            text=f"{len(ids)} late or missed visit(s) not resolved by the provider",
+            link="/visits/board/",
+        )
+    return total
+
+
+def _notify_providers(late_ids: list[int], missed_ids: list[int]) -> None:
+    if not late_ids and not missed_ids:
+        return
+    counts: dict[int, list[int]] = {}
+    for kind, ids in ((0, late_ids), (1, missed_ids)):
+        for chunk in _chunks(ids):
+            for provider_id in Visit.objects.filter(pk__in=chunk).values_list("provider_id", flat=True):
+                counts.setdefault(provider_id, [0, 0])[kind] += 1
+    managers = User.objects.filter(
+        organisation_id__in=[p for p in counts if p], role=Role.PROVIDER_MANAGER, is_active=True
+    )
+    by_provider: dict[int, list[User]] = {}
+    for m in managers:
+        by_provider.setdefault(m.organisation_id, []).append(m)
+    for provider_id, (late, missed) in counts.items():
+        parts = [f"{late} late" if late else "", f"{missed} missed" if missed else ""]
+        notify(
+            recipients=by_provider.get(provider_id, []),
+            text=f"Visits need attention: {', '.join(p for p in parts if p)}",
+            link="/visits/board/",
+        )
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor: User, alert: VisitAlert, action_taken: str) -> VisitAlert:
+    """The provider records what it did (phoned the carer, told the family); once only."""
+    alert = VisitAlert.objects.select_for_update().select_related("visit").get(pk=alert.pk)
+    _require_manager_of(actor, alert.visit.provider_id)
+    if alert.acknowledged_at is not None:
+        raise ValidationError("This alert has already been acknowledged")
+    if not action_taken.strip():
+        raise ValidationError({"action_taken": "Say what you did, for example who you phoned"})
+    alert.acknowledged_at, alert.acknowledged_by, alert.action_taken = (
+        timezone.now(),
+        actor,
+        action_taken.strip(),
+    )
+    alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
+    return alert
+
+
+# --- devices and home tags ----------------------------------------------------------------------
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def device_register(*, user: User, name: str) -> tuple[DeviceToken, str]:
+    """A new API token for one of the care worker's phones; the raw token is returned once, never kept."""
+    if user.role != Role.CARE_WORKER:
+        raise PermissionDenied("Only care workers register phones")
+    name = name.strip()[:100] or "Phone"
+    raw = secrets.token_urlsafe(32)
+    device = DeviceToken.objects.create(
+        user=user, name=name, token_hash=_hash_token(raw), created_at=timezone.now()
+    )
+    return device, raw
+
+
+def device_user(raw: str) -> User | None:
+    """The active care worker a bearer token belongs to, or None."""
+    if not raw:
+        return None
+    device = (
+        DeviceToken.objects.select_related("user__organisation")
+        .filter(token_hash=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if device is None:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: a phone syncing 50 events should not write 50 times.
+    if device.last_used_at is None or now - device.last_used_at > dt.timedelta(minutes=1):
+        DeviceToken.objects.filter(pk=device.pk).update(last_used_at=now)
+    return device.user
+
+
+def device_revoke(*, actor: User, device: DeviceToken) -> None:
+    if device.user_id != actor.pk and not (
+        actor.role == Role.PROVIDER_MANAGER and actor.organisation_id == device.user.organisation_id
+    ):
+        raise PermissionDenied
+    DeviceToken.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def home_tag_issue(*, actor: User, person) -> HomeTag:
+    """A new QR tag for the person's home; the provider's previous tag there stops working."""
+    if (
+        actor.role != Role.PROVIDER_MANAGER
+        or not Visit.objects.filter(person=person, provider_id=actor.organisation_id).exists()
+    ):
+        raise PermissionDenied("Only a provider visiting this person can print their tag")
+    now = timezone.now()
+    HomeTag.objects.filter(person=person, provider_id=actor.organisation_id, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    return HomeTag.objects.create(
+        person=person,
+        provider_id=actor.organisation_id,
+        token=secrets.token_urlsafe(18),
+        created_by=actor,
+        created_at=now,
+    )
