@@ -8,6 +8,7 @@ urlpatterns = [
     path("people/", include("homecare.people.urls")),
     path("providers/", include("homecare.providers.urls")),
     path("brokerage/", include("homecare.brokerage.urls")),
+    path("visits/", include("homecare.visits.urls")),
     path("api/v1/", api.urls),
 ]
 

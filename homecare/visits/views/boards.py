@@ -1,0 +1,3 @@
+"""boards pages."""
+
+urlpatterns: list = []
