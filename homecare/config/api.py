@@ -13,8 +13,10 @@ api = NinjaAPI(
 
 def mount_routers() -> None:
     from homecare.people.api import router as people_router
+    from homecare.visits.api import router as visits_router
 
     api.add_router("/people/", people_router)
+    api.add_router("/visits/", visits_router)
 
 
 mount_routers()

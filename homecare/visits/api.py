@@ -1,0 +1,174 @@
+"""Call-monitoring API: care workers' phones (bearer token per device) and signed-in staff.
+
+Event submission is idempotent on the phone's client id: a retry gets the first result back, a
+different event reusing an id gets 409, and concurrent copies store one row (the unique constraint
+decides; see services.event_record).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.security import HttpBearer, django_auth
+
+from homecare.accounts.models import Role
+from homecare.visits import selectors, services
+from homecare.visits.models import Visit
+from homecare.visits.schemas import (
+    DeviceIn,
+    DeviceOut,
+    EventBatchIn,
+    EventBatchOut,
+    EventIn,
+    EventOut,
+    PersonAtVisit,
+    Problem,
+    VisitOut,
+)
+
+
+class DeviceToken(HttpBearer):
+    """`Authorization: Bearer <token>` from a registered phone; the care worker it belongs to."""
+
+    openapi_description = "A care worker's device token, from POST /api/v1/visits/devices"
+
+    def authenticate(self, request: HttpRequest, token: str):
+        return services.device_user(token)
+
+
+router = Router(tags=["call monitoring"], auth=[DeviceToken(), django_auth])
+
+
+def _user(request: HttpRequest):
+    return request.auth
+
+
+def _visit_out(visit: Visit) -> VisitOut:
+    person, plan = visit.person, visit.package.support_plan
+    return VisitOut(
+        id=visit.pk,
+        date=visit.date,
+        planned_start=visit.planned_start,
+        planned_minutes=visit.planned_minutes,
+        carers_required=visit.carers_required,
+        care_type=visit.care_type,
+        tasks=visit.tasks,
+        status=visit.status,
+        verification=visit.verification,
+        actual_start=visit.actual_start,
+        actual_end=visit.actual_end,
+        package_reference=visit.package.reference,
+        person=PersonAtVisit(
+            name=person.full_name,
+            address=", ".join(p for p in (person.address_line_1, person.address_line_2, person.town) if p),
+            postcode=person.postcode,
+            access_notes=person.access_notes,
+            latitude=person.latitude,
+            longitude=person.longitude,
+            outcomes=[o.in_own_words for o in plan.outcomes.all()],
+            what_matters=plan.what_matters,
+        ),
+    )
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+@router.post(
+    "/devices",
+    auth=django_auth,
+    response={201: DeviceOut, 403: Problem},
+    summary="Register this phone (signed in as a care worker); returns its token once",
+)
+def register_device(request: HttpRequest, payload: DeviceIn):
+    try:
+        device, raw = services.device_register(user=request.user, name=payload.name)
+    except PermissionDenied:
+        return Status(403, Problem(detail="Only care workers register phones"))
+    return Status(201, DeviceOut(id=device.pk, name=device.name, token=raw))
+
+
+@router.get("/mine", response=list[VisitOut], summary="My visits today and tomorrow (care workers)")
+def my_visits(request: HttpRequest):
+    user = _user(request)
+    if user.role != Role.CARE_WORKER:
+        return []
+    visits = selectors.worker_visits(user=user).prefetch_related("package__support_plan__outcomes")
+    return [_visit_out(v) for v in visits.select_related("package__support_plan")]
+
+
+@router.get("/{int:visit_id}", response={200: VisitOut, 404: Problem}, summary="One visit you may see")
+def get_visit(request: HttpRequest, visit_id: int):
+    visit = (
+        selectors.visits_visible_to(user=_user(request))
+        .select_related("person", "package__support_plan")
+        .filter(pk=visit_id)
+        .first()
+    )
+    if visit is None:
+        return Status(404, Problem(detail="No such visit"))
+    return Status(200, _visit_out(visit))
+
+
+def _submit(user, payload: EventIn) -> EventOut:
+    visit = selectors.visits_visible_to(user=user).filter(pk=payload.visit_id).first()
+    if visit is None:
+        return EventOut(
+            client_id=payload.client_id, result="not_found", errors={"visit_id": ["No such visit"]}
+        )
+    event = services.EventInput(
+        client_id=payload.client_id,
+        kind=payload.kind,
+        occurred_at=payload.occurred_at,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        accuracy_m=payload.accuracy_m,
+        tag_token=payload.tag_token,
+        tasks_done=tuple(payload.tasks_done),
+        text=payload.text,
+    )
+    try:
+        row, created = services.event_record(actor=user, visit=visit, event=event)
+    except services.DuplicateEventConflict as exc:
+        return EventOut(client_id=payload.client_id, result="conflict", errors={"client_id": [str(exc)]})
+    except ValidationError as exc:
+        return EventOut(client_id=payload.client_id, result="rejected", errors=_errors(exc))
+    except PermissionDenied:
+        return EventOut(
+            client_id=payload.client_id, result="not_found", errors={"visit_id": ["No such visit"]}
+        )
+    visit = row.visit if not created else visit
+    visit.refresh_from_db(fields=["status", "verification"])
+    return EventOut(
+        client_id=payload.client_id,
+        event_id=row.pk,
+        result="stored" if created else "already_stored",
+        visit_status=visit.status,
+        verification=visit.verification,
+        clock_flag=row.clock_flag,
+    )
+
+
+@router.post(
+    "/events",
+    response={200: EventOut, 201: EventOut, 404: EventOut, 409: EventOut, 422: EventOut},
+    summary="Send one event: 201 stored, 200 already stored (a retry), 409 id reused, 422 refused",
+)
+def submit_event(request: HttpRequest, payload: EventIn):
+    out = _submit(_user(request), payload)
+    status = {"stored": 201, "already_stored": 200, "conflict": 409, "rejected": 422, "not_found": 404}
+    return Status(status[out.result], out)
+
+
+@router.post(
+    "/events/batch",
+    response=EventBatchOut,
+    summary="Send the phone's queue (up to 500 events, any order); one result per event",
+)
+def submit_events(request: HttpRequest, payload: EventBatchIn):
+    user = _user(request)
+    return EventBatchOut(results=[_submit(user, e) for e in payload.events])
