@@ -113,3 +113,16 @@ def can_declare_ethical_employment(user: User, provider) -> bool:
 
 def can_edit_provider_profile(user: User, provider) -> bool:
     return manages_provider(user, provider) or can_manage_frameworks(user)
+
+
+# --- visits and call monitoring -----------------------------------------------------------------
+
+
+def manages_visits(user: User) -> bool:
+    """Assign, correct, cancel and acknowledge alerts: the provider's managers, for their own visits."""
+    return can_respond_to_offers(user)
+
+
+def sees_visit_board(user: User) -> bool:
+    """A provider's live board for its managers; the council's board for its staff (not care workers)."""
+    return manages_visits(user) or (sees_waiting_list(user) and user.role != Role.CARE_WORKER)

@@ -33,6 +33,9 @@ PUBLIC = {
     "api-1.0.0:openapi-view",
     "api-1.0.0:api-root",
     "accounts:sign-out",
+    # The care worker app's manifest and service worker: the installable shell, no personal data.
+    "visits:manifest",
+    "visits:service-worker",
 }
 # URL parameters that name a record, and which record of a "record set" fills them.
 RECORD_PARAMS = {
@@ -48,6 +51,9 @@ RECORD_PARAMS = {
     "suspension_pk": "suspension",
     "round_pk": "round",
     "offer_pk": "offer",
+    "visit_pk": "visit",
+    "visit_id": "visit",
+    "alert_pk": "alert",
 }
 # Parameters that are not records: a fixed, valid value.
 OTHER_PARAMS = {
@@ -99,6 +105,9 @@ class RecordSet:
     # Brokerage: the package's case, an offer round and the offer to the package's provider.
     round: object = None
     offer: object = None
+    # Call monitoring: today's visit of the package and its late alert.
+    visit: object = None
+    alert: object = None
 
     def kwargs(self, params) -> dict:
         values = {}
@@ -140,6 +149,14 @@ def _brokerage_scope(kind: str, user_name: str) -> set[str]:
     return {"shared", "council_only"} if council else set()  # case, round
 
 
+# Visits are seen by the council's staff (their council's) and the provider's managers (their own); a
+# care worker only those they are on (none here), the NHS partner none.
+def _visit_scope(user_name: str) -> set[str]:
+    if user_name.startswith("council"):
+        return {"shared", "council_only"}
+    return {"shared"} if user_name == "provider_manager" else set()
+
+
 def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "") -> bool:
     """Whether the user may see every record a route's parameters name from this record set."""
     for p in params:
@@ -152,6 +169,8 @@ def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "")
             allowed = _framework_scope(kind, user_name)
         elif kind in ("case", "round", "offer"):
             allowed = _brokerage_scope(kind, user_name)
+        elif kind in ("visit", "alert"):
+            allowed = _visit_scope(user_name)
         else:
             allowed = visible[user_name]
         if set_name not in allowed:
@@ -226,7 +245,19 @@ def world(db):
     }
     _add_framework_records(sets, north=north, south=south, acorn=acorn, birch=birch)
     _add_brokerage_records(sets)
+    _add_visit_records(sets)
     return users, sets, visible
+
+
+def _add_visit_records(sets) -> None:
+    from homecare.visits import services as visit_services
+
+    for records in sets.values():
+        visit_services.visits_generate(package=records.package, days=1)
+        records.visit = records.package.visits.get()
+    visit_services.late_visits_flag(now=max(r.visit.late_at for r in sets.values()))
+    for records in sets.values():
+        records.alert = records.visit.alerts.get(kind="late")
 
 
 def _add_brokerage_records(sets) -> None:
@@ -280,7 +311,7 @@ def _snapshot() -> dict:
     counts = {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in {"accounts", "people", "providers", "brokerage", "platform"}
+        if m._meta.app_label in {"accounts", "people", "providers", "brokerage", "platform", "visits"}
         and m._meta.label != "accounts.User"
     }
     from homecare.people.models import Package
@@ -346,7 +377,10 @@ def test_anonymous_visitors_are_sent_to_sign_in_for_every_private_route(world):
         url = reverse(route, kwargs=sets["shared"].kwargs(params))
         response = client.get(url)
         if route.startswith("api-"):
-            assert response.status_code == 401, f"anonymous GET {url} → {response.status_code}"
+            # A POST-only operation answers GET with 405 before anything else: it reveals nothing.
+            assert response.status_code in (401, 405), f"anonymous GET {url} → {response.status_code}"
+            if response.status_code == 405:
+                assert client.post(url).status_code == 401, f"anonymous POST {url}"
         else:
             assert _is_login_redirect(response), f"anonymous GET {url} → {response.status_code}"
 

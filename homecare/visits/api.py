@@ -22,6 +22,7 @@ from homecare.visits.schemas import (
     EventBatchOut,
     EventIn,
     EventOut,
+    InvalidRequest,
     PersonAtVisit,
     Problem,
     VisitOut,
@@ -155,7 +156,7 @@ def _submit(user, payload: EventIn) -> EventOut:
 
 @router.post(
     "/events",
-    response={200: EventOut, 201: EventOut, 404: EventOut, 409: EventOut, 422: EventOut},
+    response={200: EventOut, 201: EventOut, 404: EventOut, 409: EventOut, 422: EventOut | InvalidRequest},
     summary="Send one event: 201 stored, 200 already stored (a retry), 409 id reused, 422 refused",
 )
 def submit_event(request: HttpRequest, payload: EventIn):

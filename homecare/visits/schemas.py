@@ -87,3 +87,9 @@ class EventBatchOut(Schema):
 class Problem(Schema):
     detail: str
     errors: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class InvalidRequest(Schema):
+    """The request itself did not parse (django-ninja's validation answer)."""
+
+    detail: list[dict]

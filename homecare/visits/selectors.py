@@ -152,3 +152,18 @@ def council_board(*, user: User, day: dt.date) -> list[ProviderLine]:
         ),
         key=lambda line: line.provider,
     )
+
+
+def alert_for_user(*, user: User, pk: int) -> VisitAlert:
+    return get_object_or_404(alerts_visible_to(user=user), pk=pk)
+
+
+def live_home_tag(*, user: User, person):
+    """The provider's live tag for the person's home, if it has printed one."""
+    from homecare.visits.models import HomeTag
+
+    return (
+        HomeTag.objects.filter(person=person, provider_id=user.organisation_id, revoked_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
