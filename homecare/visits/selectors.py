@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from homecare.accounts.models import OrganisationType, Role, User
-from homecare.visits.models import CallEvent, Visit, VisitAlert, VisitStatus
+from homecare.visits.models import CallEvent, Visit, VisitAlert, VisitAssignment, VisitStatus
 
 # Council staff who oversee delivery across providers.
 COUNCIL_ROLES = frozenset(
@@ -166,4 +166,32 @@ def live_home_tag(*, user: User, person):
         HomeTag.objects.filter(person=person, provider_id=user.organisation_id, revoked_at__isnull=True)
         .order_by("-created_at")
         .first()
+    )
+
+
+def care_workers_for(*, user: User, visit: Visit) -> QuerySet[User]:
+    """The active care workers a provider manager may put on their own visit (none for anyone else)."""
+    if user.role != Role.PROVIDER_MANAGER or user.organisation_id != visit.provider_id:
+        return User.objects.none()
+    return User.objects.filter(
+        organisation_id=visit.provider_id, role=Role.CARE_WORKER, is_active=True
+    ).order_by("first_name", "last_name", "id")
+
+
+def board_list(*, visits: QuerySet[Visit], show: str = "") -> QuerySet[Visit]:
+    """A board's visits in time order, narrowed to a status or to those needing attention (late, missed,
+    or checked in without verification), with their people and care workers loaded."""
+    if show == "attention":
+        visits = visits.filter(
+            Q(status__in=(VisitStatus.LATE, VisitStatus.MISSED))
+            | Q(actual_start__isnull=False, verification__in=("", "out_of_range"))
+        )
+    elif show:
+        visits = visits.filter(status=show)
+    return (
+        visits.select_related("person")
+        .prefetch_related(
+            Prefetch("assignments", queryset=VisitAssignment.objects.select_related("care_worker"))
+        )
+        .order_by("planned_start", "id")
     )

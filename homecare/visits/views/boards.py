@@ -9,18 +9,17 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from homecare.accounts import permissions
-from homecare.accounts.models import Role, User
+from homecare.accounts.models import Role
 from homecare.govuk_forms.forms import add_service_errors
 from homecare.people import selectors as people_selectors
 from homecare.visits import forms, presenters, rules, selectors, services
-from homecare.visits.models import VisitAssignment, VisitStatus
+from homecare.visits.models import VisitStatus
 
 
 def _require(allowed: bool) -> None:
@@ -41,19 +40,9 @@ def board(request):
     visits = selectors.board_visits(user=request.user, day=day)
     context = {"form": form, "day": day, "figures": selectors.day_figures(visits)}
     if permissions.manages_visits(request.user):
-        listed = visits
-        if show == "attention":
-            listed = visits.filter(
-                Q(status__in=(VisitStatus.LATE, VisitStatus.MISSED))
-                | Q(actual_start__isnull=False, verification__in=("", "out_of_range"))
-            )
-        elif show:
-            listed = visits.filter(status=show)
-        listed = listed.select_related("person").prefetch_related(
-            Prefetch("assignments", queryset=VisitAssignment.objects.select_related("care_worker"))
-        )
+        listed = selectors.board_list(visits=visits, show=show)
         context |= {
-            "rows": presenters.visit_rows(listed.order_by("planned_start", "id")),
+            "rows": presenters.visit_rows(listed),
             "alerts": selectors.alerts_visible_to(user=request.user)
             .filter(acknowledged_at__isnull=True, visit__actual_start__isnull=True)
             .order_by("raised_at")[:50],
@@ -71,9 +60,7 @@ def board(request):
 
 def _visit_page(request, visit, **bound):
     manager = permissions.manages_visits(request.user)
-    care_workers = User.objects.filter(
-        organisation_id=visit.provider_id, role=Role.CARE_WORKER, is_active=True
-    ).order_by("first_name", "last_name")
+    care_workers = selectors.care_workers_for(user=request.user, visit=visit)
     return render(
         request,
         "visits/visit.html",
@@ -124,9 +111,7 @@ def _act(request, visit_pk: int, form, action, success: str):
 @require_POST
 def visit_assign(request, visit_pk: int):
     def form(visit):
-        workers = User.objects.filter(
-            organisation_id=visit.provider_id, role=Role.CARE_WORKER, is_active=True
-        )
+        workers = selectors.care_workers_for(user=request.user, visit=visit)
         return forms.AssignForm(request.POST, care_workers=workers)
 
     return _act(
