@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,6 +33,7 @@ from homecare.people.models import (
     VersionStatus,
     VisitPattern,
 )
+from homecare.platform import jobs
 from homecare.platform.audit import delete_audited, save_audited
 
 PERSON_FIELDS = (
@@ -458,7 +460,14 @@ def package_transition(
     PackageStatusChange.objects.create(
         package=package, from_status=previous, to_status=step.target, at=now, by=actor, reason=reason
     )
+    _announce_change(package)
     return package
+
+
+def _announce_change(package: Package) -> None:
+    """Once committed, start the jobs that follow a package (settings.PACKAGE_CHANGED_JOBS)."""
+    for job in settings.PACKAGE_CHANGED_JOBS:
+        transaction.on_commit(lambda job=job: jobs.enqueue(job, package.pk))
 
 
 @transaction.atomic
@@ -542,6 +551,7 @@ def package_change_confirm(*, actor: User, version: PackageVersion) -> PackageVe
     version.status = VersionStatus.CONFIRMED
     version.confirmed_at = timezone.now()
     save_audited(version, actor=actor, reason="Change confirmed")
+    _announce_change(version.package)
     return version
 
 

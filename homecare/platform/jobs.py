@@ -12,11 +12,13 @@ from typing import Any
 
 import django_rq
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 
-def enqueue(func: Callable[..., Any], *args: Any, queue: str = "default", **kwargs: Any):
-    """Queue `func(*args, **kwargs)`; returns the RQ job (already finished when eager)."""
+def enqueue(func: Callable[..., Any] | str, *args: Any, queue: str = "default", **kwargs: Any):
+    """Queue `func(*args, **kwargs)`; returns the RQ job (already finished when eager). `func` may be a
+    dotted path, so an app can start another app's job named in settings without importing it."""
     if settings.JOBS_EAGER:
-        func(*args, **kwargs)
+        (import_string(func) if isinstance(func, str) else func)(*args, **kwargs)
         return None
     return django_rq.get_queue(queue).enqueue(func, *args, **kwargs)

@@ -137,6 +137,9 @@ LOGGING = {
 }
 
 # Call monitoring (frameworks set their own alert minutes; these apply where no framework does).
+# Jobs run (by dotted path, after commit) whenever a package starts, pauses, resumes, ends or gets a new
+# version: call monitoring re-plans its visits. People does not import the apps that listen.
+PACKAGE_CHANGED_JOBS = ["homecare.visits.tasks.regenerate_package_job"]
 VISITS_HORIZON_DAYS = env_int("VISITS_HORIZON_DAYS", 28)
 VISITS_LATE_ALERT_MINUTES = 30
 VISITS_LATE_ESCALATION_MINUTES = 30

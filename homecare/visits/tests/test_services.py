@@ -253,3 +253,19 @@ def test_a_visit_checked_in_late_is_in_progress_not_missed(first_visit, carl):
     services.late_visits_flag(now=start + dt.timedelta(minutes=90))
     first_visit.refresh_from_db()
     assert first_visit.status == "in_progress"
+
+
+def test_a_package_change_re_plans_its_visits_once_committed(
+    package, alice, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    services.visits_generate(package=package, days=3)
+    assert package.visits.filter(date__gte=today).count() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        people_services.package_transition(
+            actor=alice, package=package, transition="hold", reason="In hospital"
+        )
+    assert not package.visits.filter(date__gte=today).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        people_services.package_transition(actor=alice, package=package, transition="resume", reason="Home")
+    assert package.visits.filter(date=today).exists()
