@@ -9,6 +9,7 @@ late-visit scan can filter on them), never typed in.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -83,7 +84,9 @@ class Visit(models.Model):
     @property
     def delivered_minutes(self) -> int | None:
         if self.actual_start and self.actual_end:
-            return max(0, int((self.actual_end - self.actual_start).total_seconds() // 60))
+            # In UTC: Python subtracts two times in one zone by their wall clocks.
+            elapsed = self.actual_end.astimezone(dt.UTC) - self.actual_start.astimezone(dt.UTC)
+            return max(0, int(elapsed.total_seconds() // 60))
         return None
 
 

@@ -30,11 +30,12 @@ def local_start(day: dt.date, at: dt.time) -> dt.datetime:
 
     On the spring clock change 01:00–01:59 does not exist: the visit moves on by the hour skipped (01:30
     becomes 02:30 BST). On the autumn change 01:00–01:59 happens twice: the visit is at the first.
+    Returned in UTC, because Python adds and subtracts times in one zone by their wall clocks: planned
+    start + 30 minutes must be 30 real minutes later even across a clock change.
     """
     naive = dt.datetime.combine(day, at)
-    first = naive.replace(tzinfo=LONDON, fold=0)
     # A time in the spring gap does not survive the round trip through UTC; normalising moves it on.
-    return first.astimezone(dt.UTC).astimezone(LONDON)
+    return naive.replace(tzinfo=LONDON, fold=0).astimezone(dt.UTC)
 
 
 def pattern_days(days_mask: int, start: dt.date, end: dt.date) -> Iterator[dt.date]:
@@ -66,6 +67,9 @@ def within_radius(distance: int, accuracy: int | None, radius: int) -> bool:
 
 def clock_problem(*, occurred_at: dt.datetime, received_at: dt.datetime, planned_start: dt.datetime) -> str:
     """Why a device time is implausible, or "" when it is believable."""
+    occurred_at, received_at, planned_start = (
+        t.astimezone(dt.UTC) for t in (occurred_at, received_at, planned_start)
+    )
     if occurred_at > received_at + CLOCK_AHEAD_TOLERANCE:
         return "Device time is ahead of the server's clock"
     if received_at - occurred_at > CLOCK_BEHIND_LIMIT:
@@ -113,7 +117,7 @@ def derive_delivery(
     wins over everything except delivered care. With no check-in the visit is late from `late_at` and
     missed once the whole visit could no longer have happened (its planned end plus the same allowance).
     """
-    events = sorted(events, key=lambda e: (e.occurred_at, e.id))
+    events = sorted(events, key=lambda e: (e.occurred_at.astimezone(dt.UTC), e.id))
     check_ins = [e for e in events if e.kind == "check_in"]
     check_outs = [e for e in events if e.kind == "check_out"]
     corrections = [e for e in events if e.kind == "correction"]

@@ -29,10 +29,16 @@ def test_a_visit_time_is_the_wall_clock_time_in_london_except_in_the_spring_gap(
 
 def test_the_clock_changes_in_2026():
     spring, autumn = dt.date(2026, 3, 29), dt.date(2026, 10, 25)
-    assert rules.local_start(spring, dt.time(1, 30)).isoformat() == "2026-03-29T02:30:00+01:00"
+    def london(day, at):
+        return rules.local_start(day, at).astimezone(LONDON).isoformat()
+
+    assert london(spring, dt.time(1, 30)) == "2026-03-29T02:30:00+01:00"
     # 01:30 happens twice in autumn: the visit is at the first (still summer time).
-    assert rules.local_start(autumn, dt.time(1, 30)).isoformat() == "2026-10-25T01:30:00+01:00"
-    assert rules.local_start(autumn, dt.time(8, 0)).isoformat() == "2026-10-25T08:00:00+00:00"
+    assert london(autumn, dt.time(1, 30)) == "2026-10-25T01:30:00+01:00"
+    assert london(autumn, dt.time(8, 0)) == "2026-10-25T08:00:00+00:00"
+    # Half an hour after 00:45 on the spring change is 02:15 BST: real minutes, not wall-clock ones.
+    late = rules.local_start(spring, dt.time(0, 45)) + dt.timedelta(minutes=30)
+    assert late.astimezone(LONDON).isoformat() == "2026-03-29T02:15:00+01:00"
 
 
 @given(st.integers(min_value=1, max_value=127), days, st.integers(min_value=0, max_value=60))
