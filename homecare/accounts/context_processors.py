@@ -2,11 +2,13 @@
 
 from django.urls import reverse
 
+from homecare.accounts.models import Role
 from homecare.accounts.permissions import (
     can_respond_to_offers,
     manages_provider,
     sees_frameworks,
     sees_people,
+    sees_visit_board,
     sees_waiting_list,
 )
 
@@ -29,6 +31,10 @@ def navigation(request):
         items.append(("Waiting list", reverse("brokerage:waiting-list")))
     if can_respond_to_offers(user):
         items.append(("Offers", reverse("brokerage:offers")))
+    if user.role == Role.CARE_WORKER:
+        items.append(("Your visits", reverse("visits:app")))
+    elif sees_visit_board(user):
+        items.append(("Visits", reverse("visits:board")))
     current = request.path
     return {
         "nav_items": [

@@ -5,15 +5,15 @@ provider manager signed in (session cookie)."""
 from __future__ import annotations
 
 import pytest
+import schemathesis
 from django.test import Client
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
-import schemathesis
 from homecare.config.wsgi import application
 from homecare.people.tests.factories import make_package
 from homecare.visits import services as visit_services
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 

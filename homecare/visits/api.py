@@ -13,8 +13,7 @@ from ninja import Router, Status
 from ninja.security import HttpBearer, django_auth
 
 from homecare.accounts.models import Role
-from homecare.visits import selectors, services
-from homecare.visits.models import Visit
+from homecare.visits import presenters, selectors, services
 from homecare.visits.schemas import (
     DeviceIn,
     DeviceOut,
@@ -23,7 +22,6 @@ from homecare.visits.schemas import (
     EventIn,
     EventOut,
     InvalidRequest,
-    PersonAtVisit,
     Problem,
     VisitOut,
 )
@@ -43,34 +41,6 @@ router = Router(tags=["call monitoring"], auth=[DeviceToken(), django_auth])
 
 def _user(request: HttpRequest):
     return request.auth
-
-
-def _visit_out(visit: Visit) -> VisitOut:
-    person, plan = visit.person, visit.package.support_plan
-    return VisitOut(
-        id=visit.pk,
-        date=visit.date,
-        planned_start=visit.planned_start,
-        planned_minutes=visit.planned_minutes,
-        carers_required=visit.carers_required,
-        care_type=visit.care_type,
-        tasks=visit.tasks,
-        status=visit.status,
-        verification=visit.verification,
-        actual_start=visit.actual_start,
-        actual_end=visit.actual_end,
-        package_reference=visit.package.reference,
-        person=PersonAtVisit(
-            name=person.full_name,
-            address=", ".join(p for p in (person.address_line_1, person.address_line_2, person.town) if p),
-            postcode=person.postcode,
-            access_notes=person.access_notes,
-            latitude=person.latitude,
-            longitude=person.longitude,
-            outcomes=[o.in_own_words for o in plan.outcomes.all()],
-            what_matters=plan.what_matters,
-        ),
-    )
 
 
 def _errors(exc: ValidationError) -> dict[str, list[str]]:
@@ -99,7 +69,7 @@ def my_visits(request: HttpRequest):
     if user.role != Role.CARE_WORKER:
         return []
     visits = selectors.worker_visits(user=user).prefetch_related("package__support_plan__outcomes")
-    return [_visit_out(v) for v in visits.select_related("package__support_plan")]
+    return [presenters.visit_for_phone(v) for v in visits.select_related("package__support_plan")]
 
 
 @router.get("/{int:visit_id}", response={200: VisitOut, 404: Problem}, summary="One visit you may see")
@@ -112,7 +82,7 @@ def get_visit(request: HttpRequest, visit_id: int):
     )
     if visit is None:
         return Status(404, Problem(detail="No such visit"))
-    return Status(200, _visit_out(visit))
+    return Status(200, presenters.visit_for_phone(visit))
 
 
 def _submit(user, payload: EventIn) -> EventOut:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from homecare.visits.models import CallEvent, Visit, VisitStatus
+from homecare.visits.schemas import PersonAtVisit, VisitOut
 
 STATUS_TAGS = {
     VisitStatus.PLANNED: "govuk-tag--grey",
@@ -105,3 +107,94 @@ def event_lines(events: list[CallEvent]) -> list[EventLine]:
             )
         )
     return lines
+
+
+def visit_for_phone(visit: Visit) -> VisitOut:
+    """One visit as the care worker's phone gets it, from /mine or embedded in the app page."""
+    person, plan = visit.person, visit.package.support_plan
+    return VisitOut(
+        id=visit.pk,
+        date=visit.date,
+        planned_start=visit.planned_start,
+        planned_minutes=visit.planned_minutes,
+        carers_required=visit.carers_required,
+        care_type=visit.care_type,
+        tasks=visit.tasks,
+        status=visit.status,
+        verification=visit.verification,
+        actual_start=visit.actual_start,
+        actual_end=visit.actual_end,
+        package_reference=visit.package.reference,
+        person=PersonAtVisit(
+            name=person.full_name,
+            address=", ".join(p for p in (person.address_line_1, person.address_line_2, person.town) if p),
+            postcode=person.postcode,
+            access_notes=person.access_notes,
+            latitude=person.latitude,
+            longitude=person.longitude,
+            outcomes=[o.in_own_words for o in plan.outcomes.all()],
+            what_matters=plan.what_matters,
+        ),
+    )
+
+
+# --- the care worker app --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitCard:
+    """Display-ready values for one visit, for the server-rendered first load."""
+
+    id: int
+    time: str
+    minutes: int
+    carers_required: int
+    name: str
+    address: str
+    postcode: str
+    access_notes: str
+    tasks: list[str]
+    what_matters: str
+    outcomes: list[str]
+    status: str
+    status_label: str
+    status_tag: str
+
+
+@dataclass
+class Day:
+    label: str
+    cards: list[VisitCard] = field(default_factory=list)
+
+
+def visit_card(visit: Visit) -> VisitCard:
+    person, plan = visit.person, visit.package.support_plan
+    return VisitCard(
+        id=visit.pk,
+        time=f"{timezone.localtime(visit.planned_start):%H:%M}",
+        minutes=visit.planned_minutes,
+        carers_required=visit.carers_required,
+        name=person.full_name,
+        address=", ".join(p for p in (person.address_line_1, person.address_line_2, person.town) if p),
+        postcode=person.postcode,
+        access_notes=person.access_notes,
+        tasks=list(visit.tasks),
+        what_matters=plan.what_matters,
+        outcomes=[o.in_own_words for o in plan.outcomes.all()],
+        status=visit.status,
+        status_label=visit.get_status_display(),
+        status_tag=STATUS_TAGS.get(visit.status, "govuk-tag--grey"),
+    )
+
+
+def days_for_worker(visits: list[Visit], today: dt.date) -> list[Day]:
+    """Today and tomorrow, each with its visits in time order (a day with none says so)."""
+    tomorrow = today + dt.timedelta(days=1)
+    days = {
+        today: Day(f"Today, {today:%A} {today.day} {today:%B}"),
+        tomorrow: Day(f"Tomorrow, {tomorrow:%A} {tomorrow.day} {tomorrow:%B}"),
+    }
+    for visit in visits:
+        if visit.date in days:
+            days[visit.date].cards.append(visit_card(visit))
+    return list(days.values())
