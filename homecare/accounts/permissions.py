@@ -126,3 +126,22 @@ def manages_visits(user: User) -> bool:
 def sees_visit_board(user: User) -> bool:
     """A provider's live board for its managers; the council's board for its staff (not care workers)."""
     return manages_visits(user) or (sees_waiting_list(user) and user.role != Role.CARE_WORKER)
+
+
+# --- finance ------------------------------------------------------------------------------------
+
+
+def runs_payments(user: User) -> bool:
+    """Calculate, approve and lock payment runs; resolve holds and disputes: the council's finance team."""
+    return _council_role(user, Role.FINANCE_OFFICER)
+
+
+def sees_payments(user: User) -> bool:
+    """Payment runs and statements: finance and commissioners at the council (providers see their own
+    statements through the provider pages)."""
+    return _council_role(user, Role.FINANCE_OFFICER, Role.COMMISSIONER, Role.ANALYST)
+
+
+def sets_fees(user: User) -> bool:
+    """Uplift and cost-of-care models: commissioners and finance."""
+    return _council_role(user, Role.COMMISSIONER, Role.FINANCE_OFFICER)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("providers/", include("homecare.providers.urls")),
     path("brokerage/", include("homecare.brokerage.urls")),
     path("visits/", include("homecare.visits.urls")),
+    path("finance/", include("homecare.finance.urls")),
     path("api/v1/", api.urls),
 ]
 

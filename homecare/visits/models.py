@@ -62,6 +62,10 @@ class Visit(models.Model):
     verification = models.CharField(max_length=12, choices=Verification.choices, blank=True, default="")
     actual_start = models.DateTimeField(null=True, blank=True)
     actual_end = models.DateTimeField(null=True, blank=True)
+    # Derived with the times: real minutes between check-in and check-out (payment sums these in SQL).
+    actual_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Approved extra time on top of the plan (extra time, emergencies, temporary increases), per carer.
+    extra_minutes = models.PositiveIntegerField(default=0)
     cancel_reason = models.CharField(max_length=200, blank=True)
     clock_flagged = models.BooleanField(default=False, help_text="An event's device clock looked wrong")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -88,6 +92,11 @@ class Visit(models.Model):
             elapsed = self.actual_end.astimezone(dt.UTC) - self.actual_start.astimezone(dt.UTC)
             return max(0, int(elapsed.total_seconds() // 60))
         return None
+
+
+# Variations (extra time, emergencies, temporary increases, reassessments, preferred-time changes) are
+# kept in their own module and registered with this app here.
+from homecare.visits.variation_models import *  # noqa: E402, F401, F403
 
 
 class VisitAssignment(models.Model):

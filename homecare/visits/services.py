@@ -392,7 +392,15 @@ def _verify_presence(row: CallEvent, visit: Visit, event: EventInput) -> None:
     row.method = Verification.GEOLOCATION if inside else Verification.OUT_OF_RANGE
 
 
-_DERIVED_FIELDS = ["status", "verification", "actual_start", "actual_end", "cancel_reason", "clock_flagged"]
+_DERIVED_FIELDS = [
+    "status",
+    "verification",
+    "actual_start",
+    "actual_end",
+    "actual_minutes",
+    "cancel_reason",
+    "clock_flagged",
+]
 
 
 def _apply_delivery(visit: Visit, events: list[CallEvent], now: dt.datetime) -> None:
@@ -420,6 +428,7 @@ def _apply_delivery(visit: Visit, events: list[CallEvent], now: dt.datetime) -> 
     visit.status = delivery.status
     visit.verification = delivery.verification
     visit.actual_start, visit.actual_end = delivery.actual_start, delivery.actual_end
+    visit.actual_minutes = visit.delivered_minutes
     visit.cancel_reason = delivery.cancel_reason
     visit.clock_flagged = any(e.clock_flag for e in events)
 

@@ -1,5 +1,5 @@
-from homecare.visits.views import boards, imports, mobile
+from homecare.visits.views import boards, imports, mobile, variations
 
 app_name = "visits"
 
-urlpatterns = boards.urlpatterns + imports.urlpatterns + mobile.urlpatterns
+urlpatterns = boards.urlpatterns + imports.urlpatterns + mobile.urlpatterns + variations.urlpatterns

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "homecare.people",
     "homecare.brokerage",
     "homecare.visits",
+    "homecare.finance",
 ]
 
 MIDDLEWARE = [

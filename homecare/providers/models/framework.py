@@ -76,6 +76,18 @@ class Framework(models.Model):
     # provider is alerted; an alert still open this much later goes to the council.
     late_alert_minutes = models.PositiveSmallIntegerField(default=30)
     late_escalation_minutes = models.PositiveSmallIntegerField(default=30)
+    # Payment: the period of a payment run, and whether it pays the commissioned (planned) or the actual
+    # (verified) minutes, rounded to a step, with an optional minimum charge per visit.
+    payment_period_days = models.PositiveSmallIntegerField(
+        default=28, choices=[(7, "Weekly"), (28, "Every 4 weeks")]
+    )
+    pay_basis = models.CharField(
+        max_length=12,
+        default="actual",
+        choices=[("actual", "Actual (verified)"), ("commissioned", "Commissioned")],
+    )
+    pay_rounding_minutes = models.PositiveSmallIntegerField(default=5)
+    minimum_charge_minutes = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

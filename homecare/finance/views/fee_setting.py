@@ -1,0 +1,3 @@
+"""fee_setting pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Variation models (see models.py): filled in by the variations work."""

@@ -1,0 +1,3 @@
+"""variations pages."""
+
+urlpatterns: list = []
