@@ -7,6 +7,7 @@ from homecare.accounts.permissions import (
     can_respond_to_offers,
     manages_provider,
     sees_frameworks,
+    sees_payments,
     sees_people,
     sees_visit_board,
     sees_waiting_list,
@@ -31,6 +32,10 @@ def navigation(request):
         items.append(("Waiting list", reverse("brokerage:waiting-list")))
     if can_respond_to_offers(user):
         items.append(("Offers", reverse("brokerage:offers")))
+    if sees_payments(user):
+        items.append(("Payments", reverse("finance:runs")))
+    elif can_respond_to_offers(user):
+        items.append(("Statements", reverse("finance:runs")))
     if user.role == Role.CARE_WORKER:
         items.append(("Your visits", reverse("visits:app")))
     elif sees_visit_board(user):

@@ -54,6 +54,10 @@ RECORD_PARAMS = {
     "visit_pk": "visit",
     "visit_id": "visit",
     "alert_pk": "alert",
+    "run_pk": "run",
+    "statement_pk": "statement",
+    "line_pk": "line",
+    "dispute_pk": "dispute",
 }
 # Parameters that are not records: a fixed, valid value.
 OTHER_PARAMS = {
@@ -62,6 +66,7 @@ OTHER_PARAMS = {
     "uidb64": "MQ",
     "token": "set-password",
     "response": "accept",
+    "action": "calculate",
 }
 
 
@@ -108,6 +113,11 @@ class RecordSet:
     # Call monitoring: today's visit of the package and its late alert.
     visit: object = None
     alert: object = None
+    # Payments: the council's (approved) run for the package, the provider's statement, a line, a dispute.
+    run: object = None
+    statement: object = None
+    line: object = None
+    dispute: object = None
 
     def kwargs(self, params) -> dict:
         values = {}
@@ -157,6 +167,19 @@ def _visit_scope(user_name: str) -> set[str]:
     return {"shared"} if user_name == "provider_manager" else set()
 
 
+# Payment runs are the council's finance records (finance officers, commissioners, analysts); a provider's
+# manager also sees its own statements, their lines and disputes once the run is approved.
+FINANCE_ROLES = {"council finance_officer", "council commissioner", "council analyst"}
+
+
+def _finance_scope(kind: str, user_name: str) -> set[str]:
+    if user_name in FINANCE_ROLES:
+        return {"shared", "council_only"}
+    if kind != "run" and user_name == "provider_manager":
+        return {"shared"}
+    return set()
+
+
 def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "") -> bool:
     """Whether the user may see every record a route's parameters name from this record set."""
     for p in params:
@@ -171,6 +194,8 @@ def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "")
             allowed = _brokerage_scope(kind, user_name)
         elif kind in ("visit", "alert"):
             allowed = _visit_scope(user_name)
+        elif kind in ("run", "statement", "line", "dispute"):
+            allowed = _finance_scope(kind, user_name)
         else:
             allowed = visible[user_name]
         if set_name not in allowed:
@@ -246,7 +271,51 @@ def world(db):
     _add_framework_records(sets, north=north, south=south, acorn=acorn, birch=birch)
     _add_brokerage_records(sets)
     _add_visit_records(sets)
+    _add_finance_records(sets)
     return users, sets, visible
+
+
+def _add_finance_records(sets) -> None:
+    """An approved run per council framework, a statement per provider, a line per package, a dispute."""
+    from homecare.finance.models import Dispute, PaymentRun, Statement, StatementLine
+
+    now = timezone.now()
+    runs = {}
+    for records in sets.values():
+        framework = records.framework
+        if framework.pk not in runs:
+            runs[framework.pk] = PaymentRun.objects.create(
+                council=framework.council,
+                framework=framework,
+                period_start=dt.date(2026, 1, 5),
+                period_end=dt.date(2026, 2, 1),
+                status="approved",
+                pay_basis="actual",
+                rounding_minutes=5,
+                minimum_minutes=0,
+                created_by=records.package.created_by,
+                created_at=now,
+            )
+        records.run = runs[framework.pk]
+        records.statement = Statement.objects.create(run=records.run, provider=records.package.provider)
+        records.line = StatementLine.objects.create(
+            statement=records.statement,
+            package=records.package,
+            person=records.person,
+            funding="council",
+            care_type="day",
+            carers=1,
+            day_type="weekday",
+            rate=Decimal("24.20"),
+            visits=1,
+            minutes=30,
+            amount=Decimal("12.10"),
+            council_amount=Decimal("12.10"),
+            nhs_amount=Decimal("0"),
+        )
+        records.dispute = Dispute.objects.create(
+            line=records.line, raised_by=records.package.created_by, raised_at=now, reason="Overran"
+        )
 
 
 def _add_visit_records(sets) -> None:
@@ -311,7 +380,8 @@ def _snapshot() -> dict:
     counts = {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
-        if m._meta.app_label in {"accounts", "people", "providers", "brokerage", "platform", "visits"}
+        if m._meta.app_label
+        in {"accounts", "people", "providers", "brokerage", "platform", "visits", "finance"}
         and m._meta.label != "accounts.User"
     }
     from homecare.people.models import Package

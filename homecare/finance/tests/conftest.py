@@ -88,3 +88,12 @@ def home(mary):
     mary.latitude, mary.longitude = Decimal("52.950000"), Decimal("-1.150000")
     mary.save(update_fields=["latitude", "longitude"])
     return mary
+
+
+@pytest.fixture
+def week(home, alice, acorn, paul, carl, framework):
+    """Monday to Friday delivered (30, 32, 28, 30, 30 minutes), Saturday 10 minutes, Sunday missed."""
+    package, visits = make_visits(person=home, alice=alice, acorn=acorn, paul=paul, carl=carl, days=7)
+    for visit, minutes in zip(visits[:6], (30, 32, 28, 30, 30, 10), strict=True):
+        deliver(visit, carl, minutes)
+    return package, visits

@@ -34,15 +34,6 @@ def _lines(run):
     )
 
 
-@pytest.fixture
-def week(home, alice, acorn, paul, carl, framework):
-    """Monday to Friday delivered (30, 32, 28, 30, 30 minutes), Saturday 10 minutes, Sunday missed."""
-    package, visits = make_visits(person=home, alice=alice, acorn=acorn, paul=paul, carl=carl, days=7)
-    for visit, minutes in zip(visits[:6], (30, 32, 28, 30, 30, 10), strict=True):
-        deliver(visit, carl, minutes)
-    return package, visits
-
-
 def test_a_run_pays_verified_minutes_rounded_and_capped_and_holds_a_short_visit(week, fiona, framework):
     run = services.run_create(actor=fiona, framework=framework, period_start=MONDAY)
     statement = run.statements.get()
@@ -106,7 +97,11 @@ def test_joint_funding_splits_each_line_and_self_funders_are_not_paid(
     for v in visits:
         deliver(v, carl, 30)
     self_funder = make_person(
-        council=northbridge, actor=alice, zone=zone, latitude=home.latitude, longitude=home.longitude,
+        council=northbridge,
+        actor=alice,
+        zone=zone,
+        latitude=home.latitude,
+        longitude=home.longitude,
         self_funder=True,
     )
     _, own = make_visits(
