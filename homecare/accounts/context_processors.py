@@ -11,6 +11,7 @@ from homecare.accounts.permissions import (
     sees_people,
     sees_visit_board,
     sees_waiting_list,
+    sets_fees,
 )
 
 
@@ -34,6 +35,8 @@ def navigation(request):
         items.append(("Offers", reverse("brokerage:offers")))
     if sees_payments(user):
         items.append(("Payments", reverse("finance:runs")))
+    if sets_fees(user):
+        items.append(("Fee setting", reverse("finance:fee-setting")))
     elif can_respond_to_offers(user):
         items.append(("Statements", reverse("finance:runs")))
     if user.role == Role.CARE_WORKER:

@@ -58,3 +58,36 @@ class DisputeDecisionForm(GovukForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Explain the decision to the provider"},
     )
+
+
+class DirectPaymentAccountForm(GovukForm):
+    package = forms.ModelChoiceField(
+        label="Package", queryset=None, error_messages={"required": "Choose the direct-payment package"}
+    )
+    weekly_amount = forms.DecimalField(label="Weekly amount (£)", max_digits=10, decimal_places=2)
+    contingency_weeks = forms.IntegerField(
+        label="Contingency the person may keep (weeks)", initial=8, min_value=0, max_value=52
+    )
+
+    def __init__(self, *args, packages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["package"].queryset = packages
+        self.fields["package"].label_from_instance = lambda p: f"{p.reference} – {p.person.full_name}"
+
+
+class DirectPaymentTransactionForm(GovukForm):
+    kind = forms.ChoiceField(
+        label="What happened",
+        choices=[],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what kind of transaction this is"},
+    )
+    amount = forms.DecimalField(label="Amount (£)", max_digits=10, decimal_places=2)
+    on = GovukDateField(label="Date")
+    description = forms.CharField(label="Payee and purpose, or payment reference", max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        from homecare.finance.models import TransactionKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = TransactionKind.choices

@@ -1,5 +1,5 @@
-from homecare.finance.views import fee_setting, payments
+from homecare.finance.views import direct_payments, fee_setting, payments
 
 app_name = "finance"
 
-urlpatterns = payments.urlpatterns + fee_setting.urlpatterns
+urlpatterns = payments.urlpatterns + fee_setting.urlpatterns + direct_payments.urlpatterns

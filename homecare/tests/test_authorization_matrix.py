@@ -58,6 +58,9 @@ RECORD_PARAMS = {
     "statement_pk": "statement",
     "line_pk": "line",
     "dispute_pk": "dispute",
+    "account_pk": "dp_account",
+    "scenario_pk": "scenario",
+    "model_pk": "cost_model",
 }
 # Parameters that are not records: a fixed, valid value.
 OTHER_PARAMS = {
@@ -118,6 +121,10 @@ class RecordSet:
     statement: object = None
     line: object = None
     dispute: object = None
+    dp_account: object = None
+    # Fee setting: the council's uplift scenario and cost-of-care model.
+    scenario: object = None
+    cost_model: object = None
 
     def kwargs(self, params) -> dict:
         values = {}
@@ -175,7 +182,7 @@ FINANCE_ROLES = {"council finance_officer", "council commissioner", "council ana
 def _finance_scope(kind: str, user_name: str) -> set[str]:
     if user_name in FINANCE_ROLES:
         return {"shared", "council_only"}
-    if kind != "run" and user_name == "provider_manager":
+    if kind not in ("run", "dp_account") and user_name == "provider_manager":
         return {"shared"}
     return set()
 
@@ -194,7 +201,10 @@ def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "")
             allowed = _brokerage_scope(kind, user_name)
         elif kind in ("visit", "alert"):
             allowed = _visit_scope(user_name)
-        elif kind in ("run", "statement", "line", "dispute"):
+        elif kind in ("scenario", "cost_model"):
+            # The council's fee-setting records: its staff reach them (only commissioners and finance act).
+            allowed = {"shared", "council_only"} if user_name.startswith("council") else set()
+        elif kind in ("run", "statement", "line", "dispute", "dp_account"):
             allowed = _finance_scope(kind, user_name)
         else:
             allowed = visible[user_name]
@@ -272,12 +282,37 @@ def world(db):
     _add_brokerage_records(sets)
     _add_visit_records(sets)
     _add_finance_records(sets)
+    _add_fee_setting_records(sets)
     return users, sets, visible
+
+
+def _add_fee_setting_records(sets) -> None:
+    from homecare.finance import fee_setting
+
+    made = {}
+    for records in sets.values():
+        framework = records.framework
+        if framework.pk not in made:
+            council = framework.council
+            actor = make_user(organisation=council, role=Role.COMMISSIONER)
+            fee_setting.seed_reference_data(council=council)
+            made[framework.pk] = (
+                fee_setting.scenario_create(
+                    actor=actor,
+                    council=council,
+                    framework=framework,
+                    name="Uplift",
+                    effective_from=dt.date(2026, 4, 1),
+                    bands=[fee_setting.BandChoice("National Living Wage 21+", Decimal("100"))],
+                ),
+                fee_setting.cost_model_create(actor=actor, council=council, name="Urban", area_type="urban"),
+            )
+        records.scenario, records.cost_model = made[framework.pk]
 
 
 def _add_finance_records(sets) -> None:
     """An approved run per council framework, a statement per provider, a line per package, a dispute."""
-    from homecare.finance.models import Dispute, PaymentRun, Statement, StatementLine
+    from homecare.finance.models import DirectPaymentAccount, Dispute, PaymentRun, Statement, StatementLine
 
     now = timezone.now()
     runs = {}
@@ -315,6 +350,13 @@ def _add_finance_records(sets) -> None:
         )
         records.dispute = Dispute.objects.create(
             line=records.line, raised_by=records.package.created_by, raised_at=now, reason="Overran"
+        )
+        records.dp_account = DirectPaymentAccount.objects.create(
+            package=records.package,
+            council=records.package.person.council,
+            weekly_amount=Decimal("100"),
+            opened_on=dt.date(2026, 1, 5),
+            opened_by=records.package.created_by,
         )
 
 
