@@ -119,7 +119,9 @@ def prepare_database(args: argparse.Namespace) -> dict:
             print(f"Bench database has {have:,} people, not {args.people:,}: emptying it")
             call_command("flush", interactive=False, verbosity=0)
         print(f"Seeding {args.people:,} people (seed {args.seed})…", flush=True)
-        summary = borough.build_borough(seed=args.seed, people=args.people, stdout=sys.stdout)
+        summary = borough.build_borough(
+            seed=args.seed, people=args.people, stdout=sys.stdout, call_monitoring=False
+        )
         print(summary.describe(), flush=True)
         info.update(seeded_this_run=True, seed_seconds=round(summary.seconds, 2))
     else:

@@ -43,6 +43,7 @@ def navigation(request):
         items.append(("Your visits", reverse("visits:app")))
     elif sees_visit_board(user):
         items.append(("Visits", reverse("visits:board")))
+        items.append(("Variations", reverse("visits:variations")))
     current = request.path
     return {
         "nav_items": [

@@ -54,6 +54,7 @@ RECORD_PARAMS = {
     "visit_pk": "visit",
     "visit_id": "visit",
     "alert_pk": "alert",
+    "variation_pk": "variation",
     "run_pk": "run",
     "statement_pk": "statement",
     "line_pk": "line",
@@ -116,6 +117,7 @@ class RecordSet:
     # Call monitoring: today's visit of the package and its late alert.
     visit: object = None
     alert: object = None
+    variation: object = None
     # Payments: the council's (approved) run for the package, the provider's statement, a line, a dispute.
     run: object = None
     statement: object = None
@@ -199,7 +201,7 @@ def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "")
             allowed = _framework_scope(kind, user_name)
         elif kind in ("case", "round", "offer"):
             allowed = _brokerage_scope(kind, user_name)
-        elif kind in ("visit", "alert"):
+        elif kind in ("visit", "alert", "variation"):
             allowed = _visit_scope(user_name)
         elif kind in ("scenario", "cost_model"):
             # The council's fee-setting records: its staff reach them (only commissioners and finance act).
@@ -362,6 +364,7 @@ def _add_finance_records(sets) -> None:
 
 def _add_visit_records(sets) -> None:
     from homecare.visits import services as visit_services
+    from homecare.visits import variations
 
     for records in sets.values():
         visit_services.visits_generate(package=records.package, days=1)
@@ -369,6 +372,10 @@ def _add_visit_records(sets) -> None:
     visit_services.late_visits_flag(now=max(r.visit.late_at for r in sets.values()))
     for records in sets.values():
         records.alert = records.visit.alerts.get(kind="late")
+        manager = make_user(organisation=records.package.provider, role=Role.PROVIDER_MANAGER)
+        records.variation = variations.variation_request_reassessment(
+            actor=manager, package=records.package, reason="More care"
+        )
 
 
 def _add_brokerage_records(sets) -> None:

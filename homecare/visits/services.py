@@ -19,7 +19,7 @@ from homecare.accounts.models import OrganisationType, Role, User
 from homecare.people.models import Package, PackageStatus, PackageStatusChange, PackageVersion, VersionStatus
 from homecare.platform.notifications import notify
 from homecare.providers import selectors as provider_selectors
-from homecare.visits import rules
+from homecare.visits import rules, variations
 from homecare.visits.models import (
     AlertKind,
     CallEvent,
@@ -140,6 +140,10 @@ def visits_generate(*, package: Package, start: dt.date | None = None, days: int
             result.updated += 1
     Visit.objects.bulk_create(wanted.values())
     result.created = len(wanted)
+    # Approved temporary increases (and extra time) apply to visits planned after their approval too.
+    variations.visits_extra_minutes_recompute(
+        visits=Visit.objects.filter(package=package, date__gte=start, date__lte=end)
+    )
     return result
 
 

@@ -22,7 +22,9 @@ The package, by topic:
 - `generators`: pure functions (NHS numbers, case references, phones, name pools, package plans);
 - `loader`: the fast table writer and the planner statistics;
 - `packages`: each package's timeline, versions and status history;
-- `writer`: the `Writer` that builds one borough, and its `BoroughSummary`.
+- `writer`: the `Writer` that builds one borough, and its `BoroughSummary`;
+- `visits`: call monitoring: care workers, visits from a week ago to a week ahead and who is on them;
+  `calls`: what happened at them (call events, home tags, alerts); then one run of the late-visit scan.
 Import from here (`from homecare.demo import borough`); the modules are free to move things about.
 """
 
@@ -50,6 +52,7 @@ from .generators import (
 )
 from .loader import refresh_statistics
 from .market import FRAMEWORK_NAME, build_market
+from .visits import CALL_MONITORING_TABLES, build_call_monitoring
 from .vocabulary import (
     ACCESS_NOTES,
     ADMIN_USERNAME,
@@ -162,6 +165,7 @@ __all__ = [
     "ZoneSpec",
     "borough_exists",
     "build_borough",
+    "build_call_monitoring",
     "build_market",
     "case_references",
     "demo_sign_in_rows",
@@ -187,9 +191,17 @@ def borough_exists() -> bool:
 
 
 def build_borough(
-    *, seed: int = DEFAULT_SEED, people: int = DEFAULT_PEOPLE, stdout: TextIO | None = None
+    *,
+    seed: int = DEFAULT_SEED,
+    people: int = DEFAULT_PEOPLE,
+    stdout: TextIO | None = None,
+    call_monitoring: bool = True,
 ) -> BoroughSummary:
     """Create the whole demo borough in one transaction. Refuses to load a second Northbridge.
+
+    Call monitoring comes last (visits need the packages, the late-visit scan everything else). It is
+    most of the rows, about 20 visits and as many call events a person: a benchmark that does not
+    look at visits can leave it out with `call_monitoring=False`.
 
     Then refresh the planner's statistics for the tables it loaded (ANALYZE), so the service plans its
     searches and dashboards from the real data straight away.
@@ -207,7 +219,11 @@ def build_borough(
         writer.everyone()
         council = Organisation.objects.get(name=COUNCIL_NAME, type=OrganisationType.COUNCIL)
         open_waiting_cases(council=council, seed=seed)
-    refresh_statistics([Organisation, Zone, User, *writer.tables, *BROKERAGE_TABLES])
+        if call_monitoring:
+            if people > CHUNK_PEOPLE:
+                writer.log("  call monitoring: care workers, visits and a week of calls")
+            build_call_monitoring(writer)
+    refresh_statistics([Organisation, Zone, User, *writer.tables, *BROKERAGE_TABLES, *CALL_MONITORING_TABLES])
     writer.summary.seconds = time.perf_counter() - started
     return writer.summary
 

@@ -82,18 +82,29 @@ class BoroughSummary:
     outcomes: int = 0
     packages: int = 0
     versions: int = 0
-    visits: int = 0
+    visit_patterns: int = 0  # the rows of the versions' visit patterns
     status_changes: int = 0
+    # Call monitoring (visits.py): planned visits from a week ago to a week ahead and what happened.
+    care_workers: int = 0
+    visits: int = 0
+    visit_assignments: int = 0
+    call_events: int = 0
+    home_tags: int = 0
+    visit_alerts: int = 0
     seconds: float = 0.0
+    # The moment the borough is "as of": dates are relative to it and visits' states derived at it.
+    as_of: dt.datetime | None = None
     demo_usernames: tuple[str, ...] = DEMO_USERNAMES
     packages_by_status: dict[str, int] = field(default_factory=dict)
+    visits_by_status: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
         return (
             f"Northbridge demo borough (seed {self.seed}): {self.people:,} people, "
             f"{self.providers} providers, {self.zones} zones, {self.users} users, "
             f"{self.support_plans:,} support plans, "
-            f"{self.packages:,} packages ({self.versions:,} versions, {self.visits:,} visits) "
+            f"{self.packages:,} packages ({self.versions:,} versions, {self.visit_patterns:,} pattern rows), "
+            f"{self.visits:,} visits ({self.call_events:,} call events, {self.visit_alerts:,} alerts) "
             f"in {self.seconds:.1f}s"
         )
 
@@ -111,7 +122,7 @@ class Writer:
         self.now = timezone.now()
         self.today = timezone.localdate()
         self.tz = timezone.get_current_timezone()
-        self.summary = BoroughSummary(seed=seed, people=people)
+        self.summary = BoroughSummary(seed=seed, people=people, as_of=self.now)
 
     def log(self, message: str) -> None:
         if self.stdout is not None:
@@ -240,7 +251,7 @@ class Writer:
         s.outcomes = self.tables[SupportPlanOutcome].count
         s.packages = self.tables[Package].count
         s.versions = self.tables[PackageVersion].count
-        s.visits = self.tables[VisitPattern].count
+        s.visit_patterns = self.tables[VisitPattern].count
         s.status_changes = self.tables[PackageStatusChange].count
 
     def _person(self, nhs: str, ref: str, self_funder: bool) -> dict:

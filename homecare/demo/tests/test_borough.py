@@ -41,13 +41,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def summary() -> borough.BoroughSummary:
-    return borough.build_borough(seed=borough.DEFAULT_SEED, people=PEOPLE)
+    return borough.build_borough(seed=borough.DEFAULT_SEED, people=PEOPLE, call_monitoring=False)
 
 
 def fingerprint(seed: int) -> list[tuple]:
     """Build a borough, read who is in it, and roll it back so the next one starts from empty."""
     with transaction.atomic():
-        borough.build_borough(seed=seed, people=PEOPLE)
+        borough.build_borough(seed=seed, people=PEOPLE, call_monitoring=False)
         people = list(
             Person.objects.order_by("id").values_list(
                 "nhs_number", "case_reference", "given_name", "family_name"
@@ -103,7 +103,7 @@ def test_there_are_at_least_six_zones_and_some_are_rural(summary):
 
 
 def test_people_are_spread_over_every_zone():
-    borough.build_borough(seed=borough.DEFAULT_SEED, people=600)
+    borough.build_borough(seed=borough.DEFAULT_SEED, people=600, call_monitoring=False)
     assert all(zone.people.exists() for zone in Zone.objects.all())
 
 
@@ -189,7 +189,7 @@ def test_seeding_leaves_planner_statistics_for_the_loaded_tables(summary):
 
 
 def test_about_one_in_twelve_people_are_self_funders():
-    borough.build_borough(seed=borough.DEFAULT_SEED, people=1000)
+    borough.build_borough(seed=borough.DEFAULT_SEED, people=1000, call_monitoring=False)
     assert 40 <= Person.objects.filter(self_funder=True).count() <= 130
 
 
@@ -206,7 +206,7 @@ def test_most_people_have_a_completed_support_plan_and_some_are_drafts(summary):
 
 
 def test_some_plans_were_completed_in_the_last_week():
-    borough.build_borough(seed=borough.DEFAULT_SEED, people=400)
+    borough.build_borough(seed=borough.DEFAULT_SEED, people=400, call_monitoring=False)
     week_ago = timezone.now() - dt.timedelta(days=7)
     assert SupportPlan.objects.filter(completed_at__gte=week_ago).exists()
     assert not SupportPlan.objects.filter(completed_at__lt=timezone.now() - dt.timedelta(days=121)).exists()
