@@ -19,6 +19,7 @@ from homecare.accounts.models import OrganisationType, Role, User
 from homecare.people.models import Package, PackageStatus, PackageStatusChange, PackageVersion, VersionStatus
 from homecare.platform.notifications import notify
 from homecare.providers import selectors as provider_selectors
+from homecare.providers.models import Framework, FrameworkStatus
 from homecare.visits import rules, variations
 from homecare.visits.models import (
     AlertKind,
@@ -611,26 +612,38 @@ def _raise_alerts(ids: list[int], kind: str, now: dt.datetime) -> None:
     )
 
 
+def escalation_minutes(*, council_id: int, on: dt.date) -> int:
+    """How long a provider has to resolve an alert before the council is told: the council's live
+    framework's setting (the latest to have started), else the default."""
+    framework = (
+        Framework.objects.filter(council_id=council_id, status=FrameworkStatus.LIVE, start_date__lte=on)
+        .order_by("-start_date", "-id")
+        .first()
+    )
+    return framework.late_escalation_minutes if framework else settings.VISITS_LATE_ESCALATION_MINUTES
+
+
 def _escalate(now: dt.datetime) -> int:
-    """Open alerts past their framework's escalation time, for visits still not checked in."""
+    """Open alerts past their council's escalation time, for visits still not checked in: one update and
+    one notification per council, however many alerts."""
     open_alerts = VisitAlert.objects.filter(
         acknowledged_at__isnull=True,
         escalated_at__isnull=True,
         visit__actual_start__isnull=True,
         visit__status__in=(VisitStatus.LATE, VisitStatus.MISSED),
-    ).values_list("pk", "raised_at", "visit__council_id", "visit__package_id")
-    due: dict[int, list[int]] = {}
-    escalate_after: dict[int, int] = {}
-    for pk, raised_at, council_id, package_id in open_alerts:
-        minutes = escalate_after.get(package_id)
-        if minutes is None:
-            package = Package.objects.select_related("person__zone", "person__council").get(pk=package_id)
-            minutes = escalate_after[package_id] = alert_minutes(package, timezone.localdate(now))[1]
-        if raised_at + dt.timedelta(minutes=minutes) <= now:
-            due.setdefault(council_id, []).append(pk)
+    )
     total = 0
-    for council_id, ids in due.items():
-        for chunk in _chunks(ids):
+    councils = open_alerts.order_by().values_list("visit__council_id", flat=True).distinct()
+    for council_id in list(councils):
+        minutes = escalation_minutes(council_id=council_id, on=timezone.localdate(now))
+        due = list(
+            open_alerts.filter(
+                visit__council_id=council_id, raised_at__lte=now - dt.timedelta(minutes=minutes)
+            ).values_list("pk", flat=True)
+        )
+        if not due:
+            continue
+        for chunk in _chunks(due):
             total += VisitAlert.objects.filter(pk__in=chunk, escalated_at__isnull=True).update(
                 escalated_at=now
             )
@@ -642,7 +655,7 @@ def _escalate(now: dt.datetime) -> int:
         )
         notify(
             recipients=officers,
-            text=f"{len(ids)} late or missed visit(s) not resolved by the provider",
+            text=f"{len(due)} late or missed visit(s) not resolved by the provider",
             link="/visits/board/",
         )
     return total
