@@ -85,13 +85,8 @@ def get_visit(request: HttpRequest, visit_id: int):
     return Status(200, presenters.visit_for_phone(visit))
 
 
-def _submit(user, payload: EventIn) -> EventOut:
-    visit = selectors.visits_visible_to(user=user).filter(pk=payload.visit_id).first()
-    if visit is None:
-        return EventOut(
-            client_id=payload.client_id, result="not_found", errors={"visit_id": ["No such visit"]}
-        )
-    event = services.EventInput(
+def _event_input(payload: EventIn) -> services.EventInput:
+    return services.EventInput(
         client_id=payload.client_id,
         kind=payload.kind,
         occurred_at=payload.occurred_at,
@@ -102,6 +97,15 @@ def _submit(user, payload: EventIn) -> EventOut:
         tasks_done=tuple(payload.tasks_done),
         text=payload.text,
     )
+
+
+def _submit(user, payload: EventIn) -> EventOut:
+    visit = selectors.visits_visible_to(user=user).filter(pk=payload.visit_id).first()
+    if visit is None:
+        return EventOut(
+            client_id=payload.client_id, result="not_found", errors={"visit_id": ["No such visit"]}
+        )
+    event = _event_input(payload)
     try:
         row, created = services.event_record(actor=user, visit=visit, event=event)
     except services.DuplicateEventConflict as exc:
@@ -142,4 +146,25 @@ def submit_event(request: HttpRequest, payload: EventIn):
 )
 def submit_events(request: HttpRequest, payload: EventBatchIn):
     user = _user(request)
-    return EventBatchOut(results=[_submit(user, e) for e in payload.events])
+    items = [(e.visit_id, _event_input(e)) for e in payload.events]
+    outcomes = services.events_record_batch(actor=user, items=items)
+    derived = {
+        pk: (status, verification)
+        for pk, status, verification in selectors.visits_visible_to(user=user)
+        .filter(pk__in={o.event.visit_id for o in outcomes if o.event})
+        .values_list("pk", "status", "verification")
+    }
+    return EventBatchOut(
+        results=[
+            EventOut(
+                client_id=e.client_id,
+                event_id=o.event.pk if o.event else None,
+                result=o.result,
+                visit_status=derived.get(o.event.visit_id, (None, None))[0] if o.event else None,
+                verification=derived.get(o.event.visit_id, (None, None))[1] if o.event else None,
+                clock_flag=o.event.clock_flag if o.event else "",
+                errors={k: [str(m) for m in v] for k, v in o.errors.items()},
+            )
+            for e, o in zip(payload.events, outcomes, strict=True)
+        ]
+    )

@@ -330,6 +330,121 @@ def event_record(
     return row, True
 
 
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What happened to one event of a phone's queue."""
+
+    result: str  # stored, already_stored, conflict, rejected, not_found
+    event: CallEvent | None = None
+    errors: dict = field(default_factory=dict)
+
+
+def _recordable_visits(actor: User, visit_ids) -> dict[int, Visit]:
+    """The visits the actor may record on: a care worker's own assignments, a manager's provider's."""
+    visits = Visit.objects.filter(pk__in=list(visit_ids))
+    if actor.role == Role.CARE_WORKER:
+        visits = visits.filter(assignments__care_worker=actor)
+    elif actor.role == Role.PROVIDER_MANAGER and actor.organisation_id:
+        visits = visits.filter(provider_id=actor.organisation_id)
+    else:
+        return {}
+    return {v.pk: v for v in visits}
+
+
+def _errors_of(exc: ValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {"__all__": exc.messages}
+
+
+def events_record_batch(
+    *,
+    actor: User,
+    items: list[tuple[int, EventInput]],
+    source: str = EventSource.APP,
+    now: dt.datetime | None = None,
+) -> list[BatchOutcome]:
+    """A phone's queue of (visit id, event) in one go, with event_record's guarantees for each event.
+
+    Set-based: one look-up of known client ids, one of the visits, their rows locked in id order (so two
+    batches never deadlock), one insert and one status refresh per visit. Should a copy of one of these
+    events be stored concurrently (the insert's unique constraint trips), the batch is rolled back and
+    its events are recorded one at a time, which settles each race as event_record does.
+    """
+    now = now or timezone.now()
+    outcomes: list[BatchOutcome | None] = [None] * len(items)
+    known = {
+        e.client_id: e for e in CallEvent.objects.filter(client_id__in=[ev.client_id for _, ev in items])
+    }
+    recordable = _recordable_visits(actor, {visit_id for visit_id, _ in items})
+    pending: list[tuple[int, int, EventInput]] = []
+    for i, (visit_id, ev) in enumerate(items):
+        if ev.client_id in known:
+            outcomes[i] = _known_outcome(known[ev.client_id], ev)
+        elif visit_id not in recordable:
+            outcomes[i] = BatchOutcome("not_found", errors={"visit_id": ["No such visit"]})
+        else:
+            pending.append((i, visit_id, ev))
+    if pending:
+        try:
+            with transaction.atomic():
+                _store_batch(actor, pending, outcomes, source, now)
+        except IntegrityError:
+            for i, visit_id, ev in pending:
+                outcomes[i] = _one_at_a_time(actor, recordable[visit_id], ev, source, now)
+    return outcomes  # type: ignore[return-value]
+
+
+def _known_outcome(existing: CallEvent, ev: EventInput) -> BatchOutcome:
+    if existing.payload_hash != ev.fingerprint(existing.visit_id):
+        return BatchOutcome("conflict", errors={"client_id": ["Already received with different details"]})
+    return BatchOutcome("already_stored", existing)
+
+
+def _store_batch(actor, pending, outcomes, source, now) -> None:
+    locked = {
+        v.pk: v
+        for v in Visit.objects.select_for_update()
+        .select_related("person")
+        .filter(pk__in=sorted({visit_id for _, visit_id, _ in pending}))
+        .order_by("pk")
+    }
+    rows: list[tuple[int, CallEvent]] = []
+    first_of: dict = {}
+    repeats: list[tuple[int, EventInput]] = []
+    for i, visit_id, ev in pending:
+        if ev.client_id in first_of:
+            repeats.append((i, ev))  # the queue holds the same event twice
+            continue
+        try:
+            row = _build_event(actor=actor, visit=locked[visit_id], event=ev, source=source, now=now)
+        except ValidationError as exc:
+            outcomes[i] = BatchOutcome("rejected", errors=_errors_of(exc))
+            continue
+        rows.append((i, row))
+        first_of[ev.client_id] = row
+    CallEvent.objects.bulk_create([row for _, row in rows])
+    visits_refresh(visits=[locked[pk] for pk in sorted({row.visit_id for _, row in rows})], now=now)
+    for i, row in rows:
+        outcomes[i] = BatchOutcome("stored", row)
+        if row.kind == EventKind.CONCERN:
+            _notify_concern(locked[row.visit_id], row)
+    for i, ev in repeats:
+        outcomes[i] = _known_outcome(first_of[ev.client_id], ev)
+
+
+def _one_at_a_time(actor, visit, ev, source, now) -> BatchOutcome:
+    try:
+        row, created = event_record(actor=actor, visit=visit, event=ev, source=source, now=now)
+    except DuplicateEventConflict:
+        return BatchOutcome("conflict", errors={"client_id": ["Already received with different details"]})
+    except ValidationError as exc:
+        return BatchOutcome("rejected", errors=_errors_of(exc))
+    except PermissionDenied:
+        return BatchOutcome("not_found", errors={"visit_id": ["No such visit"]})
+    return BatchOutcome("stored" if created else "already_stored", row)
+
+
 def _same_or_conflict(existing: CallEvent, event: EventInput) -> CallEvent:
     if existing.payload_hash != event.fingerprint(existing.visit_id):
         raise DuplicateEventConflict(f"Event {event.client_id} was already received with different details")

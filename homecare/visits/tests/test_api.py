@@ -124,3 +124,27 @@ def test_another_providers_manager_cannot_read_the_visit(client, first_visit, pi
     assert client.get(f"/api/v1/visits/{first_visit.pk}").status_code == 404
     client.force_login(paul)
     assert client.get(f"/api/v1/visits/{first_visit.pk}").json()["id"] == first_visit.pk
+
+
+def test_a_batch_with_a_bad_event_stores_the_good_ones_and_says_why_for_the_bad(
+    phone, first_visit, monday_0805
+):
+    good = _check_in(first_visit, monday_0805)
+    no_fix = _check_in(first_visit, monday_0805, latitude=None, longitude=None)
+    concern = {
+        "client_id": str(uuid.uuid4()),
+        "visit_id": first_visit.pk,
+        "kind": "concern",
+        "occurred_at": monday_0805.isoformat(),
+        "text": "",
+    }
+    reused = {**good, "occurred_at": (monday_0805 + dt.timedelta(minutes=9)).isoformat()}
+    response = phone.post(
+        "/api/v1/visits/events/batch",
+        {"events": [good, no_fix, concern, reused]},
+        content_type="application/json",
+    )
+    results = response.json()["results"]
+    assert [r["result"] for r in results] == ["stored", "rejected", "rejected", "conflict"]
+    assert "latitude" in results[1]["errors"] and "text" in results[2]["errors"]
+    assert results[0]["visit_status"] == "in_progress" and CallEvent.objects.count() == 1
