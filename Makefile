@@ -42,6 +42,8 @@ test: install browser lint
 bench: install
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.run $(BENCH_ARGS)
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.brokerage $(BROKERAGE_BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.visits $(VISITS_BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.payments $(PAYMENTS_BENCH_ARGS)
 
 worker: install
 	$(MANAGE) rqworker default

@@ -166,7 +166,9 @@ def _held_q(terms: rules.PayTerms) -> Q:
         | Q(status=VisitStatus.COMPLETED, verification__in=("", "out_of_range"))
         | Q(
             status=VisitStatus.COMPLETED,
-            actual_minutes__lt=F("planned_minutes") * terms.short_visit_percent / 100,
+            # actual × 100 < planned × percent, in whole numbers as rules.hold_reasons does: dividing
+            # first would round 22 of 45 minutes up to "half" and pay it.
+            actual_x100__lt=F("planned_minutes") * terms.short_visit_percent,
         )
         | Q(status=VisitStatus.COMPLETED, clock_flagged=True)
     )
@@ -238,8 +240,8 @@ class _Rates:
 def _calculate(run: PaymentRun) -> None:
     terms = _terms(run)
     visits = run_visits(run)
-    Statement.objects.filter(run=run).delete()  # lines go with their statements (draft only)
-    resolutions = _resolutions(visits)
+    _clear(run)
+    resolutions = _resolutions(run)
     held_q = _held_q(terms)
     # Held visits: one line each, unpaid unless a resolution says pay.
     held_rows = list(
@@ -387,10 +389,27 @@ def _nhs_percent(row: dict) -> Decimal:
     return Decimal(0)
 
 
-def _resolutions(visits) -> dict[int, HoldResolution]:
-    """The latest decision on each held visit of the run (a later decision replaces an earlier one)."""
+def _clear(run: PaymentRun) -> None:
+    """Remove a draft's lines and statements before recalculating. A draft has no disputes (providers see
+    approved runs only), so the lines go in one statement rather than through Django's collector, which
+    would load every line to check the disputes that protect them."""
+    lines = StatementLine.objects.filter(statement__run=run)
+    if Dispute.objects.filter(line__statement__run=run).exists():
+        raise ValidationError("This run has disputes: it can no longer be recalculated")
+    lines._raw_delete(lines.db)
+    Statement.objects.filter(run=run).delete()
+
+
+def _resolutions(run: PaymentRun) -> dict[int, HoldResolution]:
+    """The latest decision on each held visit of the run (a later decision replaces an earlier one).
+    Filtered through the join, not `visit__in=<the run's visits>`, which SQLite would turn into a list."""
     latest: dict[int, HoldResolution] = {}
-    for r in HoldResolution.objects.filter(visit__in=visits).order_by("decided_at", "id"):
+    for r in HoldResolution.objects.filter(
+        visit__council_id=run.council_id,
+        visit__date__gte=run.period_start,
+        visit__date__lte=run.period_end,
+        visit__version__funding__in=PAID_FUNDING,
+    ).order_by("decided_at", "id"):
         latest[r.visit_id] = r
     return latest
 
@@ -413,7 +432,7 @@ def _write(run: PaymentRun, built) -> None:
         council, nhs = rules.split(amount, line["nhs_percent"])
         rows.append(
             StatementLine(
-                statement=statement,
+                statement=statement,  # its id is set below, once the statement is saved
                 kind=line["kind"],
                 package_id=line["package_id"],
                 person_id=line["person_id"],
@@ -421,7 +440,7 @@ def _write(run: PaymentRun, built) -> None:
                 funding=line["funding"],
                 care_type=line["care_type"],
                 carers=line["carers"],
-                rate_card=line["rate_card"],
+                rate_card_id=line["rate_card"].pk,
                 day_type=line["day_type"],
                 rate=line["rate"],
                 visits=line["visits"],

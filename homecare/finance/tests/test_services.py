@@ -180,3 +180,18 @@ def test_disputes_become_adjustments_and_the_line_is_never_edited(week, fiona, p
 def test_only_finance_officers_run_payments(week, alice, framework):
     with pytest.raises(PermissionDenied):
         services.run_create(actor=alice, framework=framework, period_start=MONDAY)
+
+
+def test_just_under_half_an_odd_planned_length_is_held_as_the_rule_says(
+    home, alice, acorn, paul, carl, fiona, framework
+):
+    from homecare.visits.models import Visit
+
+    _, visits = make_visits(person=home, alice=alice, acorn=acorn, paul=paul, carl=carl, days=2)
+    Visit.objects.filter(pk__in=[v.pk for v in visits]).update(planned_minutes=45)
+    deliver(visits[0], carl, 22)  # 22 × 100 < 45 × 50: short
+    deliver(visits[1], carl, 23)  # 23 × 100 ≥ 45 × 50: paid
+    run = services.run_create(actor=fiona, framework=framework, period_start=MONDAY)
+    held = run.statements.get().lines.get(kind=LineKind.HELD)
+    assert held.visit_id == visits[0].pk and "short" in held.hold_reason.lower()
+    assert run.statements.get().lines.get(kind=LineKind.VISITS).visits == 1
