@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
@@ -461,7 +461,29 @@ def _write(run: PaymentRun, built) -> None:
     Statement.objects.bulk_create(statements.values())
     for row in rows:
         row.statement_id = row.statement.pk
-    StatementLine.objects.bulk_create(rows, batch_size=2000)
+    _insert_lines(rows)
+
+
+_LINE_COLUMNS = (
+    "statement_id", "kind", "package_id", "person_id", "visit_id", "funding", "care_type", "carers",
+    "rate_card_id", "day_type", "rate", "visits", "minutes", "nights", "amount", "council_amount",
+    "nhs_amount", "hold_reason",
+)
+
+
+def _insert_lines(rows: list[StatementLine]) -> None:
+    """Tens of thousands of lines in one executemany: bulk_create would prepare every value through the
+    field machinery and, on SQLite, split the insert into statements of 999 parameters."""
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model, values bound
+        quote(StatementLine._meta.db_table),
+        ", ".join(quote(c) for c in _LINE_COLUMNS),
+        ", ".join(["%s"] * len(_LINE_COLUMNS)),
+    )
+    values = [tuple(getattr(row, c) for c in _LINE_COLUMNS) for row in rows]
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 5000):
+            cursor.executemany(sql, values[start : start + 5000])
 
 
 # --- holds, disputes, adjustments ---------------------------------------------------------------
