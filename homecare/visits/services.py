@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from homecare.accounts.models import OrganisationType, Role, User
@@ -687,23 +687,27 @@ def late_visits_flag(*, now: dt.datetime | None = None) -> LateScan:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        late_ids = list(
-            Visit.objects.filter(status=VisitStatus.PLANNED, late_at__lte=now).values_list("pk", flat=True)
-        )
-        _set_status(late_ids, VisitStatus.LATE)
-        _raise_alerts(late_ids, AlertKind.LATE, now)
+        due = Visit.objects.filter(status=VisitStatus.PLANNED, late_at__lte=now, actual_start__isnull=True)
+        late = list(due.order_by().values_list("pk", "provider_id"))
+        # The same filter in one UPDATE: a visit checked in since the read is no longer matched.
+        due.update(status=VisitStatus.LATE)
+        _raise_alerts(VisitStatus.LATE, AlertKind.LATE, now)  # before some of them move on to missed
         # Missed: the planned end has also passed by the allowance (late_at already holds the allowance).
-        candidates = Visit.objects.filter(status=VisitStatus.LATE, late_at__lte=now).values_list(
-            "pk", "late_at", "planned_minutes"
+        candidates = (
+            Visit.objects.filter(status=VisitStatus.LATE, late_at__lte=now, actual_start__isnull=True)
+            .order_by()
+            .values_list("pk", "provider_id", "late_at", "planned_minutes")
         )
-        missed_ids = [
-            pk for pk, late_at, minutes in candidates if late_at + dt.timedelta(minutes=minutes) <= now
+        missed = [
+            (pk, provider)
+            for pk, provider, late_at, minutes in candidates
+            if late_at + dt.timedelta(minutes=minutes) <= now
         ]
-        _set_status(missed_ids, VisitStatus.MISSED)
-        _raise_alerts(missed_ids, AlertKind.MISSED, now)
+        _set_status([pk for pk, _ in missed], VisitStatus.MISSED)
+        _raise_alerts(VisitStatus.MISSED, AlertKind.MISSED, now)
     escalated = _escalate(now)
-    _notify_providers(late_ids, missed_ids)
-    return LateScan(late=len(late_ids), missed=len(missed_ids), escalated=escalated)
+    _notify_providers(late, missed)
+    return LateScan(late=len(late), missed=len(missed), escalated=escalated)
 
 
 def _chunks(ids: list[int], size: int = 2000):
@@ -719,12 +723,19 @@ def _set_status(ids: list[int], status: str) -> None:
         ).update(status=status)
 
 
-def _raise_alerts(ids: list[int], kind: str, now: dt.datetime) -> None:
-    VisitAlert.objects.bulk_create(
-        [VisitAlert(visit_id=pk, kind=kind, raised_at=now) for pk in ids],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
+def _raise_alerts(status: str, kind: str, now: dt.datetime) -> None:
+    """One alert of this kind for every visit in this status by now: a single INSERT ... SELECT whose
+    conflicts (visits alerted on an earlier scan) are skipped by the unique (visit, kind) constraint."""
+    quote = connection.ops.quote_name
+    alerts, visits = quote(VisitAlert._meta.db_table), quote(Visit._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(now)  # stored as the ORM stores it (UTC on SQLite)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {alerts} (visit_id, kind, raised_at, action_taken) "  # noqa: S608 - model table names
+            f"SELECT id, %s, %s, '' FROM {visits} WHERE status = %s AND late_at <= %s "
+            "ON CONFLICT (visit_id, kind) DO NOTHING",
+            [kind, at, status, at],
+        )
 
 
 def escalation_minutes(*, council_id: int, on: dt.date) -> int:
@@ -776,22 +787,22 @@ def _escalate(now: dt.datetime) -> int:
     return total
 
 
-def _notify_providers(late_ids: list[int], missed_ids: list[int]) -> None:
-    if not late_ids and not missed_ids:
-        return
+def _notify_providers(late: list[tuple[int, int]], missed: list[tuple[int, int]]) -> None:
+    """One notification per provider with visits newly late or missed: "3 late, 1 missed"."""
     counts: dict[int, list[int]] = {}
-    for kind, ids in ((0, late_ids), (1, missed_ids)):
-        for chunk in _chunks(ids):
-            for provider_id in Visit.objects.filter(pk__in=chunk).values_list("provider_id", flat=True):
-                counts.setdefault(provider_id, [0, 0])[kind] += 1
-    managers = User.objects.filter(
-        organisation_id__in=[p for p in counts if p], role=Role.PROVIDER_MANAGER, is_active=True
-    )
+    for column, visits in ((0, late), (1, missed)):
+        for _, provider_id in visits:
+            if provider_id:
+                counts.setdefault(provider_id, [0, 0])[column] += 1
+    if not counts:
+        return
     by_provider: dict[int, list[User]] = {}
-    for m in managers:
+    for m in User.objects.filter(
+        organisation_id__in=list(counts), role=Role.PROVIDER_MANAGER, is_active=True
+    ):
         by_provider.setdefault(m.organisation_id, []).append(m)
-    for provider_id, (late, missed) in counts.items():
-        parts = [f"{late} late" if late else "", f"{missed} missed" if missed else ""]
+    for provider_id, (n_late, n_missed) in counts.items():
+        parts = [f"{n_late} late" if n_late else "", f"{n_missed} missed" if n_missed else ""]
         notify(
             recipients=by_provider.get(provider_id, []),
             text=f"Visits need attention: {', '.join(p for p in parts if p)}",
