@@ -41,14 +41,22 @@ class Verification(models.TextChoices):
 class Visit(models.Model):
     """One planned call at a person's home: the plan, and the derived status of its delivery."""
 
-    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="visits")
+    # No single-column indexes where a composite one leads with the column (package+planned start,
+    # council+date, provider+date): every status change rewrites each index, and the late scan is
+    # that UPDATE over thousands of visits.
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="visits", db_index=False)
     version = models.ForeignKey(PackageVersion, on_delete=models.PROTECT, related_name="visits")
     pattern = models.ForeignKey(VisitPattern, null=True, on_delete=models.SET_NULL, related_name="visits")
     # Denormalised from the package so every scope (council, provider, person) is one indexed filter.
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="visits")
-    council = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    council = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", db_index=False)
     provider = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="provider_visits"
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="provider_visits",
+        db_index=False,
     )
     date = models.DateField(help_text="The day of the visit in Europe/London")
     planned_start = models.DateTimeField()
