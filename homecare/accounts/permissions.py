@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+
 from homecare.accounts.models import OrganisationType, Role, User
 
 
@@ -145,3 +147,9 @@ def sees_payments(user: User) -> bool:
 def sets_fees(user: User) -> bool:
     """Uplift and cost-of-care models: commissioners and finance."""
     return _council_role(user, Role.COMMISSIONER, Role.FINANCE_OFFICER)
+
+
+def require(allowed: bool) -> None:
+    """Views: refuse with 403 when a predicate says no (look the record up first, so a foreign one 404s)."""
+    if not allowed:
+        raise PermissionDenied

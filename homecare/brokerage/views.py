@@ -6,7 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -21,18 +21,13 @@ from homecare.people import selectors as people_selectors
 from homecare.providers.selectors import zones_for_council
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
 @login_required
 def waiting_list(request):
-    _require(permissions.sees_waiting_list(request.user))
+    permissions.require(permissions.sees_waiting_list(request.user))
     council = request.user.organisation
     form = forms.WaitingListFilterForm(request.GET or None, zones=zones_for_council(council=council))
     filters = selectors.WaitingFilters()
@@ -100,7 +95,7 @@ def _waiting_csv(entries) -> HttpResponse:
 @login_required
 def send_to_brokerage(request, package_pk: int):
     package = people_selectors.package_for_user(user=request.user, pk=package_pk)
-    _require(permissions.can_transition_package(request.user, "submit"))
+    permissions.require(permissions.can_transition_package(request.user, "submit"))
     form = forms.SendForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -148,7 +143,7 @@ def case_detail(request, package_pk: int):
 @require_POST
 def round_start(request, package_pk: int):
     case = selectors.case_for_package(user=request.user, package_pk=package_pk)
-    _require(permissions.can_broker(request.user))
+    permissions.require(permissions.can_broker(request.user))
     try:
         offer_round = services.round_open(
             case=case, actor=request.user, widen=bool(request.POST.get("widen"))
@@ -166,7 +161,7 @@ def round_start(request, package_pk: int):
 @require_POST
 def award(request, round_pk: int):
     offer_round = selectors.round_for_user(user=request.user, pk=round_pk)
-    _require(permissions.can_broker(request.user))
+    permissions.require(permissions.can_broker(request.user))
     case = selectors.case_for_package(user=request.user, package_pk=offer_round.case.package_id)
     ranked = services.candidates(offer_round)
     form = forms.AwardForm(request.POST, choices=[(c.offer_id, c.provider) for c in ranked])
@@ -190,7 +185,7 @@ def award(request, round_pk: int):
 @login_required
 def escalate(request, package_pk: int):
     case = selectors.case_for_package(user=request.user, package_pk=package_pk)
-    _require(permissions.can_broker(request.user))
+    permissions.require(permissions.can_broker(request.user))
     form = forms.EscalateForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -208,7 +203,7 @@ def escalate(request, package_pk: int):
 
 @login_required
 def offers(request):
-    _require(permissions.can_respond_to_offers(request.user))
+    permissions.require(permissions.can_respond_to_offers(request.user))
     all_offers = list(selectors.provider_offers(user=request.user)[:200])
     return render(
         request,
@@ -263,7 +258,7 @@ def offer_detail(request, offer_pk: int):
 def offer_respond(request, offer_pk: int, response: str):
     offer = selectors.offer_for_user(user=request.user, pk=offer_pk)
     if response == "reply":
-        _require(permissions.can_broker(request.user))
+        permissions.require(permissions.can_broker(request.user))
         form = forms.ReplyForm(request.POST)
         action = lambda data: services.query_reply(  # noqa: E731
             actor=request.user,
@@ -272,7 +267,7 @@ def offer_respond(request, offer_pk: int, response: str):
             refer_to_practitioner=data["refer_to_practitioner"],
         )
     else:
-        _require(permissions.can_respond_to_offers(request.user))
+        permissions.require(permissions.can_respond_to_offers(request.user))
         form_class, action = {
             "accept": (
                 forms.AcceptForm,
@@ -291,7 +286,7 @@ def offer_respond(request, offer_pk: int, response: str):
                 ),
             ),
         }.get(response, (None, None))
-        _require(form_class is not None)
+        permissions.require(form_class is not None)
         form = form_class(request.POST)
     if form.is_valid():
         try:

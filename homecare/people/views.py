@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -26,17 +26,12 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 # --- people -------------------------------------------------------------------------------------
 
 
 @login_required
 def search(request):
-    _require(permissions.sees_people(request.user))
+    permissions.require(permissions.sees_people(request.user))
     query = request.GET.get("q", "").strip()
     page = None
     if query:
@@ -51,7 +46,7 @@ def search(request):
 
 @login_required
 def person_create(request):
-    _require(permissions.can_record_people(request.user))
+    permissions.require(permissions.can_record_people(request.user))
     council = request.user.organisation
     form = forms.PersonForm(_posted(request), zones=zones_for_council(council=council))
     if request.method == "POST" and form.is_valid():
@@ -91,7 +86,7 @@ def person_detail(request, person_pk: int):
 @login_required
 def person_edit(request, person_pk: int):
     person = selectors.person_for_user(user=request.user, pk=person_pk)
-    _require(permissions.can_record_people(request.user))
+    permissions.require(permissions.can_record_people(request.user))
     form = forms.PersonForm(
         _posted(request), instance=person, zones=zones_for_council(council=person.council)
     )
@@ -142,7 +137,7 @@ def _plan_fields(form) -> dict:
 @login_required
 def support_plan_create(request, person_pk: int):
     person = selectors.person_for_user(user=request.user, pk=person_pk)
-    _require(permissions.can_write_support_plans(request.user))
+    permissions.require(permissions.can_write_support_plans(request.user))
     form = forms.SupportPlanForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -173,7 +168,7 @@ def support_plan_detail(request, plan_pk: int):
 @login_required
 def support_plan_edit(request, plan_pk: int):
     plan = selectors.support_plan_for_user(user=request.user, pk=plan_pk)
-    _require(permissions.can_write_support_plans(request.user))
+    permissions.require(permissions.can_write_support_plans(request.user))
     form = forms.SupportPlanForm(_posted(request), initial=_plan_initial(plan))
     if request.method == "POST" and form.is_valid():
         try:
@@ -192,7 +187,7 @@ def support_plan_edit(request, plan_pk: int):
 @require_POST
 def support_plan_complete(request, plan_pk: int):
     plan = selectors.support_plan_for_user(user=request.user, pk=plan_pk)
-    _require(permissions.can_write_support_plans(request.user))
+    permissions.require(permissions.can_write_support_plans(request.user))
     try:
         services.support_plan_complete(actor=request.user, plan=plan)
     except ValidationError as exc:
@@ -239,7 +234,7 @@ def _terms(data) -> services.PackageTerms:
 @login_required
 def package_create(request, person_pk: int):
     person = selectors.person_for_user(user=request.user, pk=person_pk)
-    _require(permissions.can_change_packages(request.user))
+    permissions.require(permissions.can_change_packages(request.user))
     plans = list(selectors.person_support_plans(user=request.user, person=person))
     if not plans:
         messages.error(request, "Record a support plan before adding a package of care")
@@ -303,7 +298,7 @@ def package_detail(request, package_pk: int):
 @login_required
 def package_edit(request, package_pk: int):
     package = selectors.package_for_user(user=request.user, pk=package_pk)
-    _require(permissions.can_change_packages(request.user))
+    permissions.require(permissions.can_change_packages(request.user))
     first = package.versions.get(number=1)
     initial = {
         "start_date": package.start_date,
@@ -349,7 +344,7 @@ def _visit_details(data) -> services.VisitDetails:
 @login_required
 def visit_add(request, version_pk: int):
     version = selectors.version_for_user(user=request.user, pk=version_pk)
-    _require(permissions.can_change_packages(request.user))
+    permissions.require(permissions.can_change_packages(request.user))
     form = forms.VisitForm(_posted(request), initial={"tasks": version.package.support_plan.tasks})
     if request.method == "POST" and form.is_valid():
         try:
@@ -371,7 +366,7 @@ def visit_add(request, version_pk: int):
 @login_required
 def visit_edit(request, row_pk: int):
     row = selectors.visit_pattern_row_for_user(user=request.user, pk=row_pk)
-    _require(permissions.can_change_packages(request.user))
+    permissions.require(permissions.can_change_packages(request.user))
     initial = {
         "days": [str(i) for i in forms.rules.day_indexes(row.days)],
         "preferred_start": row.preferred_start,
@@ -404,7 +399,7 @@ def visit_edit(request, row_pk: int):
 @require_POST
 def visit_remove(request, row_pk: int):
     row = selectors.visit_pattern_row_for_user(user=request.user, pk=row_pk)
-    _require(permissions.can_change_packages(request.user))
+    permissions.require(permissions.can_change_packages(request.user))
     package_pk = row.version.package_id
     try:
         services.visit_pattern_remove(actor=request.user, row=row)
@@ -418,7 +413,7 @@ def visit_remove(request, row_pk: int):
 @login_required
 def package_transition(request, package_pk: int, transition: str):
     package = selectors.package_for_user(user=request.user, pk=package_pk)
-    _require(
+    permissions.require(
         transition in state.MANUAL_TRANSITIONS
         and permissions.can_transition_package(request.user, transition)
     )
@@ -447,7 +442,7 @@ def package_transition(request, package_pk: int, transition: str):
 @login_required
 def package_change(request, package_pk: int):
     package = selectors.package_for_user(user=request.user, pk=package_pk)
-    _require(permissions.can_change_packages(request.user))
+    permissions.require(permissions.can_change_packages(request.user))
     form = forms.ChangeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -470,7 +465,7 @@ def package_change(request, package_pk: int):
 @login_required
 def version_terms(request, version_pk: int):
     version = selectors.version_for_user(user=request.user, pk=version_pk)
-    _require(permissions.can_change_packages(request.user))
+    permissions.require(permissions.can_change_packages(request.user))
     form = forms.VersionTermsForm(_posted(request), initial=_terms_initial(version))
     if request.method == "POST" and form.is_valid():
         try:
@@ -491,7 +486,7 @@ def version_terms(request, version_pk: int):
 @require_POST
 def version_confirm(request, version_pk: int):
     version = selectors.version_for_user(user=request.user, pk=version_pk)
-    _require(permissions.can_change_packages(request.user))
+    permissions.require(permissions.can_change_packages(request.user))
     try:
         services.package_change_confirm(actor=request.user, version=version)
     except ValidationError as exc:
@@ -507,7 +502,7 @@ def version_confirm(request, version_pk: int):
 @require_POST
 def version_discard(request, version_pk: int):
     version = selectors.version_for_user(user=request.user, pk=version_pk)
-    _require(permissions.can_change_packages(request.user))
+    permissions.require(permissions.can_change_packages(request.user))
     try:
         services.package_change_discard(actor=request.user, version=version)
     except ValidationError as exc:

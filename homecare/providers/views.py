@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -19,17 +19,12 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 # --- frameworks ---------------------------------------------------------------------------------
 
 
 @login_required
 def framework_list(request):
-    _require(permissions.sees_frameworks(request.user))
+    permissions.require(permissions.sees_frameworks(request.user))
     frameworks = selectors.frameworks_list(user=request.user)
     return render(
         request,
@@ -43,7 +38,7 @@ def framework_list(request):
 
 @login_required
 def framework_create(request):
-    _require(permissions.can_manage_frameworks(request.user))
+    permissions.require(permissions.can_manage_frameworks(request.user))
     form = forms.FrameworkForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -88,7 +83,7 @@ def framework_detail(request, framework_pk: int):
 @login_required
 def framework_transition(request, framework_pk: int, step: str):
     framework = selectors.framework_for_user(user=request.user, pk=framework_pk)
-    _require(permissions.can_manage_frameworks(request.user) and step in state.TRANSITIONS)
+    permissions.require(permissions.can_manage_frameworks(request.user) and step in state.TRANSITIONS)
     transition = state.TRANSITIONS[step]
     form = forms.TransitionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -111,7 +106,7 @@ def framework_transition(request, framework_pk: int, step: str):
 @login_required
 def lot_add(request, framework_pk: int):
     framework = selectors.framework_for_user(user=request.user, pk=framework_pk)
-    _require(permissions.can_manage_frameworks(request.user))
+    permissions.require(permissions.can_manage_frameworks(request.user))
     form = forms.LotForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -129,7 +124,7 @@ def lot_add(request, framework_pk: int):
 @login_required
 def admission_record(request, lot_pk: int):
     lot = selectors.lot_for_user(user=request.user, pk=lot_pk)
-    _require(permissions.can_manage_frameworks(request.user))
+    permissions.require(permissions.can_manage_frameworks(request.user))
     form = forms.AdmissionForm(
         _posted(request), providers=selectors.providers_for_admission(user=request.user)
     )
@@ -155,7 +150,7 @@ def admission_record(request, lot_pk: int):
 @login_required
 def rate_card_add(request, lot_pk: int):
     lot = selectors.lot_for_user(user=request.user, pk=lot_pk)
-    _require(permissions.can_manage_frameworks(request.user))
+    permissions.require(permissions.can_manage_frameworks(request.user))
     form = forms.RateCardForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -188,7 +183,7 @@ def rate_card_add(request, lot_pk: int):
 
 @login_required
 def provider_list(request):
-    _require(permissions.sees_providers(request.user))
+    permissions.require(permissions.sees_providers(request.user))
     return render(
         request,
         "providers/provider_list.html",
@@ -204,7 +199,9 @@ def provider_list(request):
 @login_required
 def your_organisation(request):
     org = request.user.organisation
-    _require(org is not None and org.is_provider and permissions.manages_provider(request.user, org))
+    permissions.require(
+        org is not None and org.is_provider and permissions.manages_provider(request.user, org)
+    )
     return redirect("providers:provider", org.pk)
 
 
@@ -237,7 +234,7 @@ def provider_detail(request, provider_pk: int):
 @login_required
 def provider_profile(request, provider_pk: int):
     provider = selectors.provider_for_user(user=request.user, pk=provider_pk)
-    _require(permissions.can_edit_provider_profile(request.user, provider))
+    permissions.require(permissions.can_edit_provider_profile(request.user, provider))
     profile = selectors.provider_record(user=request.user, provider=provider).profile
     initial = {}
     if profile is not None:
@@ -271,7 +268,7 @@ def _provider_form(request, form, provider, title: str, intro: str = ""):
 @login_required
 def rating_record(request, provider_pk: int):
     provider = selectors.provider_for_user(user=request.user, pk=provider_pk)
-    _require(permissions.can_manage_frameworks(request.user))
+    permissions.require(permissions.can_manage_frameworks(request.user))
     form = forms.RatingForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -287,7 +284,7 @@ def rating_record(request, provider_pk: int):
 @login_required
 def suspension_start(request, provider_pk: int):
     provider = selectors.provider_for_user(user=request.user, pk=provider_pk)
-    _require(permissions.can_manage_frameworks(request.user))
+    permissions.require(permissions.can_manage_frameworks(request.user))
     form = forms.SuspensionForm(_posted(request), initial={"starts_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -312,7 +309,7 @@ def suspension_start(request, provider_pk: int):
 @login_required
 def suspension_end(request, suspension_pk: int):
     suspension = selectors.suspension_for_user(user=request.user, pk=suspension_pk)
-    _require(permissions.can_manage_frameworks(request.user))
+    permissions.require(permissions.can_manage_frameworks(request.user))
     form = forms.SuspensionEndForm(_posted(request), initial={"ended_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -328,7 +325,7 @@ def suspension_end(request, suspension_pk: int):
 @login_required
 def capacity_declare(request, provider_pk: int):
     provider = selectors.provider_for_user(user=request.user, pk=provider_pk)
-    _require(permissions.can_declare_capacity(request.user, provider))
+    permissions.require(permissions.can_declare_capacity(request.user, provider))
     zones = list(selectors.zones_for_capacity(user=request.user, provider=provider))
     current = selectors.current_capacity(provider=provider, zones=zones)
     form = forms.CapacityForm(
@@ -359,7 +356,7 @@ def capacity_declare(request, provider_pk: int):
 @login_required
 def ethical_declaration(request, provider_pk: int):
     provider = selectors.provider_for_user(user=request.user, pk=provider_pk)
-    _require(permissions.can_declare_ethical_employment(request.user, provider))
+    permissions.require(permissions.can_declare_ethical_employment(request.user, provider))
     frameworks = selectors.frameworks_for_declaration(provider=provider)
     latest = selectors.provider_record(user=request.user, provider=provider).current_declaration
     initial = {name: getattr(latest, name) for name, _ in forms.ETHICAL_STANDARDS} if latest else {}

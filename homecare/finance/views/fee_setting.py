@@ -15,7 +15,7 @@ from decimal import ROUND_CEILING, Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.models import model_to_dict
 from django.shortcuts import redirect, render
@@ -353,14 +353,9 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _fee_setter_council(request):
     """The user's council, for pages that name no record: only fee setters get past."""
-    _require(permissions.sets_fees(request.user))
+    permissions.require(permissions.sets_fees(request.user))
     return selectors.council_of(request.user)
 
 
@@ -423,7 +418,7 @@ def uplift_create(request):
 @login_required
 def uplift_edit(request, scenario_pk: int):
     scenario = selectors.scenario_for_user(user=request.user, pk=scenario_pk)
-    _require(permissions.sets_fees(request.user))
+    permissions.require(permissions.sets_fees(request.user))
     if not scenario.is_draft:
         return redirect("finance:uplift", scenario.pk)
     form = _scenario_form(request, scenario.council, initial=scenario_initial(scenario))
@@ -466,7 +461,7 @@ def _scenario_context(scenario: UpliftScenario) -> dict:
 @login_required
 def uplift_detail(request, scenario_pk: int):
     scenario = selectors.scenario_for_user(user=request.user, pk=scenario_pk)
-    _require(permissions.sets_fees(request.user))
+    permissions.require(permissions.sets_fees(request.user))
     context = _scenario_context(scenario)
     context["agreed_rates"] = selectors.agreed_rates(scenario=scenario) if not scenario.is_draft else []
     return render(request, "finance/fee_setting/scenario.html", context)
@@ -475,7 +470,7 @@ def uplift_detail(request, scenario_pk: int):
 @login_required
 def uplift_agree(request, scenario_pk: int):
     scenario = selectors.scenario_for_user(user=request.user, pk=scenario_pk)
-    _require(permissions.sets_fees(request.user))
+    permissions.require(permissions.sets_fees(request.user))
     if not scenario.is_draft:
         return redirect("finance:uplift", scenario.pk)
     form = AgreeForm(_posted(request), initial={"add_rate_cards": True})
@@ -527,7 +522,7 @@ def cost_model_create(request):
 @login_required
 def cost_model_edit(request, model_pk: int):
     model = selectors.cost_model_for_user(user=request.user, pk=model_pk)
-    _require(permissions.sets_fees(request.user))
+    permissions.require(permissions.sets_fees(request.user))
     fields = list(CostModelForm._meta.fields or [])
     form = CostModelForm(_posted(request), initial=model_to_dict(model, fields=fields))
     if request.method == "POST" and form.is_valid():
@@ -548,7 +543,7 @@ def cost_model_edit(request, model_pk: int):
 @login_required
 def cost_model_detail(request, model_pk: int):
     model = selectors.cost_model_for_user(user=request.user, pk=model_pk)
-    _require(permissions.sets_fees(request.user))
+    permissions.require(permissions.sets_fees(request.user))
     breakdown = fee_setting.cost_of_care_breakdown(model)
     rows = fee_setting.cost_model_comparison(model, on=timezone.localdate())
     return render(

@@ -17,14 +17,9 @@ from homecare.govuk_forms.forms import add_service_errors
 from homecare.visits import selectors as visit_selectors
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 @login_required
 def runs(request):
-    _require(permissions.sees_payments(request.user) or permissions.manages_visits(request.user))
+    permissions.require(permissions.sees_payments(request.user) or permissions.manages_visits(request.user))
     if permissions.manages_visits(request.user):
         return render(
             request,
@@ -38,7 +33,7 @@ def runs(request):
     frameworks = selectors.frameworks_for_payments(user=request.user)
     form = forms.RunForm(request.POST or None, frameworks=frameworks)
     if request.method == "POST":
-        _require(permissions.runs_payments(request.user))
+        permissions.require(permissions.runs_payments(request.user))
         if form.is_valid():
             try:
                 run = services.run_create(actor=request.user, **form.cleaned_data)
@@ -85,7 +80,7 @@ def run_detail(request, run_pk: int):
 @require_POST
 def run_action(request, run_pk: int, action: str):
     run = selectors.run_for_user(user=request.user, pk=run_pk)
-    _require(permissions.runs_payments(request.user))
+    permissions.require(permissions.runs_payments(request.user))
     step = {
         "calculate": services.run_calculate,
         "approve": services.run_approve,
@@ -124,7 +119,7 @@ def held(request, run_pk: int):
 def hold_resolve(request, run_pk: int, visit_pk: int):
     run = selectors.run_for_user(user=request.user, pk=run_pk)
     visit = visit_selectors.visit_for_user(user=request.user, pk=visit_pk)
-    _require(permissions.runs_payments(request.user))
+    permissions.require(permissions.runs_payments(request.user))
     form = forms.HoldForm(request.POST)
     if form.is_valid():
         try:
@@ -198,7 +193,7 @@ def line_detail(request, line_pk: int):
     line = selectors.line_for_user(user=request.user, pk=line_pk)
     form = forms.DisputeForm(request.POST or None)
     if request.method == "POST":
-        _require(permissions.manages_visits(request.user))
+        permissions.require(permissions.manages_visits(request.user))
         if form.is_valid():
             try:
                 services.dispute_raise(actor=request.user, line=line, **form.cleaned_data)
@@ -226,7 +221,7 @@ def dispute_detail(request, dispute_pk: int):
     dispute = selectors.dispute_for_user(user=request.user, pk=dispute_pk)
     form = forms.DisputeDecisionForm(request.POST or None)
     if request.method == "POST":
-        _require(permissions.runs_payments(request.user))
+        permissions.require(permissions.runs_payments(request.user))
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -22,16 +22,11 @@ from homecare.visits import forms, presenters, rules, selectors, services
 from homecare.visits.models import VisitStatus
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 @login_required
 def board(request):
     if request.user.role == Role.CARE_WORKER:
         return redirect("visits:app")
-    _require(permissions.sees_visit_board(request.user))
+    permissions.require(permissions.sees_visit_board(request.user))
     form = forms.BoardForm(request.GET or None)
     day, show = timezone.localdate(), ""
     if form.is_bound and form.is_valid():
@@ -84,14 +79,14 @@ def _visit_page(request, visit, **bound):
 @login_required
 def visit_detail(request, visit_pk: int):
     visit = selectors.visit_for_user(user=request.user, pk=visit_pk)
-    _require(permissions.sees_visit_board(request.user))
+    permissions.require(permissions.sees_visit_board(request.user))
     return _visit_page(request, visit)
 
 
 def _act(request, visit_pk: int, form, action, success: str):
     """POST handler shape shared by the visit page's forms: validate, call the service, redirect."""
     visit = selectors.visit_for_user(user=request.user, pk=visit_pk)
-    _require(permissions.manages_visits(request.user))
+    permissions.require(permissions.manages_visits(request.user))
     bound = form(visit)
     if bound.is_valid():
         try:
@@ -172,7 +167,7 @@ def visit_cancel(request, visit_pk: int):
 @require_POST
 def alert_acknowledge(request, alert_pk: int):
     alert = selectors.alert_for_user(user=request.user, pk=alert_pk)
-    _require(permissions.manages_visits(request.user))
+    permissions.require(permissions.manages_visits(request.user))
     form = forms.AcknowledgeForm(request.POST)
     if form.is_valid():
         try:
@@ -192,7 +187,7 @@ def alert_acknowledge(request, alert_pk: int):
 def home_tag(request, person_pk: int):
     """A provider manager prints the QR tag for a person's home; issuing a new one retires the old."""
     person = people_selectors.person_for_user(user=request.user, pk=person_pk)
-    _require(permissions.manages_visits(request.user))
+    permissions.require(permissions.manages_visits(request.user))
     if request.method == "POST":
         try:
             services.home_tag_issue(actor=request.user, person=person)

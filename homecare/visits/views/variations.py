@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -309,15 +309,10 @@ def variation_rows(items, *, today: dt.date) -> list[VariationRow]:
 # --- views --------------------------------------------------------------------------------------
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 @login_required
 def variation_list(request):
     """The council's "Variations to decide" (soonest due first, overdue tagged) or the provider's own."""
-    _require(permissions.sees_visit_board(request.user))
+    permissions.require(permissions.sees_visit_board(request.user))
     today = timezone.localdate()
     return render(
         request,
@@ -419,7 +414,7 @@ def _visit_from_query(request):
 @login_required
 def variation_new(request):
     """?kind= picks the form; ?visit= names the visit for extra time or an emergency (from the visit page)."""
-    _require(permissions.manages_visits(request.user))
+    permissions.require(permissions.manages_visits(request.user))
     visit = _visit_from_query(request)
     kind = request.GET.get("kind", "")
     page = KIND_PAGES.get(kind)
@@ -524,7 +519,7 @@ def variation_detail(request, variation_pk: int):
 @require_POST
 def variation_decide(request, variation_pk: int):
     variation = variations.variation_for_user(user=request.user, pk=variation_pk)
-    _require(variations.decides_for(request.user, variation))
+    permissions.require(variations.decides_for(request.user, variation))
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -548,7 +543,7 @@ def variation_decide(request, variation_pk: int):
 @require_POST
 def variation_withdraw(request, variation_pk: int):
     variation = variations.variation_for_user(user=request.user, pk=variation_pk)
-    _require(permissions.manages_visits(request.user))
+    permissions.require(permissions.manages_visits(request.user))
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
