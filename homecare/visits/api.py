@@ -43,12 +43,6 @@ def _user(request: HttpRequest):
     return request.auth
 
 
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-    return {"__all__": [str(m) for m in exc.messages]}
-
-
 @router.post(
     "/devices",
     auth=django_auth,
@@ -111,7 +105,9 @@ def _submit(user, payload: EventIn) -> EventOut:
     except services.DuplicateEventConflict as exc:
         return EventOut(client_id=payload.client_id, result="conflict", errors={"client_id": [str(exc)]})
     except ValidationError as exc:
-        return EventOut(client_id=payload.client_id, result="rejected", errors=_errors(exc))
+        return EventOut(
+            client_id=payload.client_id, result="rejected", errors=services.validation_errors(exc)
+        )
     except PermissionDenied:
         return EventOut(
             client_id=payload.client_id, result="not_found", errors={"visit_id": ["No such visit"]}

@@ -351,10 +351,11 @@ def _recordable_visits(actor: User, visit_ids) -> dict[int, Visit]:
     return {v.pk: v for v in visits}
 
 
-def _errors_of(exc: ValidationError) -> dict:
+def validation_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """A refusal as {field: [messages]} (the API's and the batch results' shape)."""
     if hasattr(exc, "error_dict"):
-        return exc.message_dict
-    return {"__all__": exc.messages}
+        return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
 
 
 def events_record_batch(
@@ -419,7 +420,7 @@ def _store_batch(actor, pending, outcomes, source, now) -> None:
         try:
             row = _build_event(actor=actor, visit=locked[visit_id], event=ev, source=source, now=now)
         except ValidationError as exc:
-            outcomes[i] = BatchOutcome("rejected", errors=_errors_of(exc))
+            outcomes[i] = BatchOutcome("rejected", errors=validation_errors(exc))
             continue
         rows.append((i, row))
         first_of[ev.client_id] = row
@@ -439,7 +440,7 @@ def _one_at_a_time(actor, visit, ev, source, now) -> BatchOutcome:
     except DuplicateEventConflict:
         return BatchOutcome("conflict", errors={"client_id": ["Already received with different details"]})
     except ValidationError as exc:
-        return BatchOutcome("rejected", errors=_errors_of(exc))
+        return BatchOutcome("rejected", errors=validation_errors(exc))
     except PermissionDenied:
         return BatchOutcome("not_found", errors={"visit_id": ["No such visit"]})
     return BatchOutcome("stored" if created else "already_stored", row)
