@@ -34,6 +34,7 @@ lint: install
 	$(VENV)/bin/ruff check homecare bench
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.test $(MANAGE) makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.test $(MANAGE) check
+	VENV=$(VENV) scripts/security-checks
 
 # pytest exits 5 when it collects no tests, so an empty run fails here too.
 test: install browser lint

@@ -789,7 +789,7 @@ def baseline_sql() -> str:
     case, package, person = (m._meta.db_table for m in (BrokerageCase, Package, Person))
     zone, plan = Zone._meta.db_table, SupportPlan._meta.db_table
     return (
-        "SELECT c.id, c.priority, c.opened_at, c.hard_to_place_at, c.interim_arrangement, p.id, "  # noqa: S608 - table names from model metadata
+        "SELECT c.id, c.priority, c.opened_at, c.hard_to_place_at, c.interim_arrangement, p.id, "  # noqa: S608 # nosec B608 - table names from model metadata
         "p.hospital_discharge, pe.given_name, pe.family_name, pe.case_reference, z.name, sp.completed_at "
         f"FROM {case} c JOIN {package} p ON p.id = c.package_id JOIN {person} pe ON pe.id = p.person_id "
         f"JOIN {zone} z ON z.id = pe.zone_id JOIN {plan} sp ON sp.id = p.support_plan_id "

@@ -823,12 +823,12 @@ def delete_runs(framework) -> int:
     marks = ", ".join(["%s"] * len(runs))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {line} WHERE statement_id IN "  # noqa: S608 - table names from model metadata
+            f"DELETE FROM {line} WHERE statement_id IN "  # noqa: S608 # nosec B608 - table names from model metadata
             f"(SELECT id FROM {statement} WHERE run_id IN ({marks}))",
             runs,
         )
-        cursor.execute(f"DELETE FROM {statement} WHERE run_id IN ({marks})", runs)  # noqa: S608
-        cursor.execute(f"DELETE FROM {run} WHERE id IN ({marks})", runs)  # noqa: S608
+        cursor.execute(f"DELETE FROM {statement} WHERE run_id IN ({marks})", runs)  # noqa: S608 # nosec B608
+        cursor.execute(f"DELETE FROM {run} WHERE id IN ({marks})", runs)  # noqa: S608 # nosec B608
     return len(runs)
 
 
@@ -980,7 +980,7 @@ amounts AS (  -- minutes × rate × carers / 60 to the penny, half up, once per 
                 ELSE (minutes * rate_p * carers * 2 + 60) / 120 END AS amount_p
     FROM lines
 )
-"""  # noqa: S608 - table names from model metadata, terms from the run (integers), placeholders for values
+"""  # noqa: S608 # nosec B608 - names from model metadata, terms from the run (integers), values bound
 
 
 def bind(sql: str, values: dict) -> tuple[str, list]:

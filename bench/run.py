@@ -148,7 +148,7 @@ def planner_statistics(analyze: bool) -> bool:
         elif connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sqlite_stat%'")
             for (table,) in cursor.fetchall():
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - names read from sqlite_master
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 # nosec B608 - names read from sqlite_master
         elif connection.vendor == "postgresql":
             cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'people_person')")
             has_statistics = bool(cursor.fetchone()[0])

@@ -872,7 +872,7 @@ def baseline_inserts(plans: dict[int, list[dict]], threads: int) -> dict:
                "text", "reason_code")
     table = CallEvent._meta.db_table
     sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names from model metadata
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 # nosec B608 - names from model metadata
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
 
@@ -1168,16 +1168,16 @@ def _vendor_sql() -> dict:
         conflict = ""
         insert = "INSERT OR IGNORE INTO"
     return {
-        "bare": f"UPDATE {visit} SET status = 'late' WHERE status = 'planned' AND late_at <= %s",  # noqa: S608
+        "bare": f"UPDATE {visit} SET status = 'late' WHERE status = 'planned' AND late_at <= %s",  # noqa: S608 # nosec B608
         "set_based": [
-            (f"UPDATE {visit} SET status = 'late' WHERE status = 'planned' AND late_at <= %s "  # noqa: S608
+            (f"UPDATE {visit} SET status = 'late' WHERE status = 'planned' AND late_at <= %s "  # noqa: S608 # nosec B608
              "AND actual_start IS NULL", 1),
-            (f"{insert} {alert} (visit_id, kind, raised_at, action_taken) "  # noqa: S608
+            (f"{insert} {alert} (visit_id, kind, raised_at, action_taken) "  # noqa: S608 # nosec B608
              f"SELECT v.id, 'late', %s, '' FROM {visit} v WHERE v.status = 'late' AND v.late_at <= %s "
              f"{conflict}", 2),
-            (f"UPDATE {visit} SET status = 'missed' WHERE id IN (SELECT v.id FROM {visit} v "  # noqa: S608
+            (f"UPDATE {visit} SET status = 'missed' WHERE id IN (SELECT v.id FROM {visit} v "  # noqa: S608 # nosec B608
              f"WHERE v.status = 'late' AND v.late_at <= %s AND v.actual_start IS NULL AND {ends})", 2),
-            (f"{insert} {alert} (visit_id, kind, raised_at, action_taken) "  # noqa: S608
+            (f"{insert} {alert} (visit_id, kind, raised_at, action_taken) "  # noqa: S608 # nosec B608
              f"SELECT v.id, 'missed', %s, '' FROM {visit} v WHERE v.status = 'missed' AND v.late_at <= %s "
              f"{conflict}", 2),
         ],

@@ -8,10 +8,33 @@ Another council, Southwold: Sam (practitioner). Each persona sees only what thei
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from homecare.accounts.models import Role
 from homecare.accounts.tests.factories import make_council, make_icb, make_provider, make_user
 from homecare.people.tests.factories import make_person, make_zone
+
+
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """`client.force_login` skips the password; here it skips the authenticator code too, as if the
+    person had given both. The sign-in journey itself (password, code, single use, lockout) is tested
+    through the real pages in accounts/tests/test_sign_in_security.py."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        original(self, user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="Test authenticator", confirmed=True
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

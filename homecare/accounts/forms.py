@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.template import loader
 
@@ -27,6 +28,17 @@ class PasswordResetForm(GovukFormMixin, auth_forms.PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         jobs.enqueue(tasks.send_email, subject=subject, body=body, to=[to_email], from_email=from_email)
+
+
+class SecondFactorForm(GovukFormMixin, forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6 digits shown now, for example 123456",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+    )
 
 
 class SetPasswordForm(GovukFormMixin, auth_forms.SetPasswordForm):

@@ -416,7 +416,7 @@ def _resolutions(run: PaymentRun) -> dict[int, HoldResolution]:
 
 def _write(run: PaymentRun, built) -> None:
     statements: dict[int, Statement] = {}
-    rows: list[StatementLine] = []
+    rows: list[tuple[Statement, tuple]] = []  # the statement, then the line's other columns in order
     for line in built:
         statement = statements.get(line["provider_id"])
         if statement is None:
@@ -431,25 +431,27 @@ def _write(run: PaymentRun, built) -> None:
             amount = Decimal("0.00")
         council, nhs = rules.split(amount, line["nhs_percent"])
         rows.append(
-            StatementLine(
-                statement=statement,  # its id is set below, once the statement is saved
-                kind=line["kind"],
-                package_id=line["package_id"],
-                person_id=line["person_id"],
-                visit_id=line["visit_id"],
-                funding=line["funding"],
-                care_type=line["care_type"],
-                carers=line["carers"],
-                rate_card_id=line["rate_card"].pk,
-                day_type=line["day_type"],
-                rate=line["rate"],
-                visits=line["visits"],
-                minutes=line["minutes"],
-                nights=nights,
-                amount=amount,
-                council_amount=council,
-                nhs_amount=nhs,
-                hold_reason=line["hold"],
+            (
+                statement,
+                (
+                    line["kind"],
+                    line["package_id"],
+                    line["person_id"],
+                    line["visit_id"],
+                    line["funding"],
+                    line["care_type"],
+                    line["carers"],
+                    line["rate_card"].pk,
+                    line["day_type"],
+                    line["rate"],
+                    line["visits"],
+                    line["minutes"],
+                    nights,
+                    amount,
+                    council,
+                    nhs,
+                    line["hold"],
+                ),
             )
         )
         if line["kind"] == LineKind.HELD:
@@ -459,9 +461,8 @@ def _write(run: PaymentRun, built) -> None:
             statement.nhs_recharge += nhs
             statement.visits += line["visits"]
     Statement.objects.bulk_create(statements.values())
-    for row in rows:
-        row.statement_id = row.statement.pk
-    _insert_lines(rows)
+    # Statement ids exist only now that the statements are saved.
+    _insert_lines([(statement.pk, *columns) for statement, columns in rows])
 
 
 _LINE_COLUMNS = (
@@ -471,17 +472,21 @@ _LINE_COLUMNS = (
 )
 
 
-def _insert_lines(rows: list[StatementLine]) -> None:
-    """Tens of thousands of lines in one executemany: bulk_create would prepare every value through the
-    field machinery and, on SQLite, split the insert into statements of 999 parameters."""
+def _insert_lines(values: list[tuple]) -> None:
+    """Tens of thousands of lines at once, as tuples in _LINE_COLUMNS order. PostgreSQL takes them through
+    COPY (one stream, no statement per row); SQLite through one executemany. bulk_create would prepare
+    every value through the field machinery and, on SQLite, split the insert into statements of 999
+    parameters."""
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model, values bound
-        quote(StatementLine._meta.db_table),
-        ", ".join(quote(c) for c in _LINE_COLUMNS),
-        ", ".join(["%s"] * len(_LINE_COLUMNS)),
-    )
-    values = [tuple(getattr(row, c) for c in _LINE_COLUMNS) for row in rows]
+    table = quote(StatementLine._meta.db_table)
+    columns = ", ".join(quote(c) for c in _LINE_COLUMNS)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_LINE_COLUMNS))})"  # noqa: S608 # nosec B608
         for start in range(0, len(values), 5000):
             cursor.executemany(sql, values[start : start + 5000])
 

@@ -732,7 +732,7 @@ def _raise_alerts(status: str, kind: str, now: dt.datetime) -> None:
     at = connection.ops.adapt_datetimefield_value(now)  # stored as the ORM stores it (UTC on SQLite)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {alerts} (visit_id, kind, raised_at, action_taken) "  # noqa: S608 - model table names
+            f"INSERT INTO {alerts} (visit_id, kind, raised_at, action_taken) "  # noqa: S608 # nosec B608 - model table names
             f"SELECT id, %s, %s, '' FROM {visits} WHERE status = %s AND late_at <= %s "
             "ON CONFLICT (visit_id, kind) DO NOTHING",
             [kind, at, status, at],

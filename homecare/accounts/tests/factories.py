@@ -41,3 +41,14 @@ def make_user(
         first_name=extra.pop("first_name", username.split("-")[0].title()),
         **extra,
     )
+
+
+def authenticator_code(device, *, steps_from_now: int = 0) -> str:
+    """The code an authenticator app shows for this device now (or a number of 30-second steps away)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_from_now * device.step
+    return f"{totp.token():0{device.digits}d}"

@@ -7,14 +7,20 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from homecare.accounts.models import Organisation, Role, User
-from homecare.accounts.tests.factories import PASSWORD
+from homecare.accounts.tests.factories import PASSWORD, authenticator_code
 
 
 def test_alice_signs_in_and_lands_on_her_practitioner_home(client, alice):
     response = client.post(
         reverse("accounts:sign-in"), {"username": "alice", "password": PASSWORD}, follow=True
+    )
+    assert "Set up your authenticator app" in response.content.decode()
+    device = TOTPDevice.objects.get(user=alice)
+    response = client.post(
+        reverse("accounts:two-factor"), {"code": authenticator_code(device), "next": "/"}, follow=True
     )
     body = response.content.decode()
     assert "Social care practitioner home" in body

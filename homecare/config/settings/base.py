@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from homecare.config.env import env_bool, env_int, env_str
@@ -25,6 +26,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_rq",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "homecare.platform",
     "homecare.govuk_forms",
     "homecare.accounts",
@@ -36,16 +40,24 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "homecare.platform.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "homecare.accounts.middleware.SessionLimitsMiddleware",
+    "homecare.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "homecare.platform.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "homecare.platform.middleware.DeniedRequestLogMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "homecare.config.urls"
@@ -94,8 +106,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username or address before checking
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sessions (NHS DSPT / ASVS 3.3): signed out after 30 minutes idle and 12 hours at most, whatever happens.
 SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Second factor: every staff role signs in with a single-use TOTP code before any personal data.
+OTP_TOTP_ISSUER = "OpenHomecare"
+OTP_TOTP_THROTTLE_FACTOR = 1
+# Lockout (django-axes): 5 failed sign-ins lock that username, and separately that address, for 30 minutes.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
+AXES_USERNAME_FORM_FIELD = "username"
+# Content-Security-Policy: our own scripts and styles only; the one inline script carries a nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        # Inline style attributes (server-rendered SVG charts, QR codes) are allowed; scripts never are.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -125,17 +175,31 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": not 
 BROKERAGE_RESPONSE_HOURS = 24
 BROKERAGE_HARD_TO_PLACE_ROUNDS = 3
 BROKERAGE_HARD_TO_PLACE_DAYS = 5
-BROKERAGE_RANKING = ("continuity", "earliest_start", "quality", "price")
+BROKERAGE_RANKING = ("continuity", "earliest_start", "provider_quality", "quality", "price")
 
 PHONENUMBER_DEFAULT_REGION = "GB"
 PHONENUMBER_DB_FORMAT = "E164"
 
+# Structured logs: JSON lines with the request id (LOG_FORMAT=text for a terminal).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "homecare.platform.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "homecare.platform.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": env_str("LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+if LOGGING["handlers"]["console"]["formatter"] not in LOGGING["formatters"]:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text")
 
 # Call monitoring (frameworks set their own alert minutes; these apply where no framework does).
 # Jobs run (by dotted path, after commit) whenever a package starts, pauses, resumes, ends or gets a new
@@ -145,3 +209,20 @@ VISITS_HORIZON_DAYS = env_int("VISITS_HORIZON_DAYS", 28)
 VISITS_LATE_ALERT_MINUTES = 30
 VISITS_LATE_ESCALATION_MINUTES = 30
 VISITS_CHECK_IN_RADIUS_M = env_int("VISITS_CHECK_IN_RADIUS_M", 150)
+
+# Tamper-evident audit log (ADR 0009): entries are chained with HMAC-SHA256 under this key. Unset, a key
+# is derived from SECRET_KEY (development, tests); production refuses to start without one. Never change
+# it on a live system: entries sealed with the old key would no longer verify.
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "")
+# Retention, in whole years after care ends, per record class (the app that holds the records). A
+# person's records are proposed for disposal once every class they have is past its period; "default"
+# covers any module not named. Nothing is destroyed until a named council administrator approves.
+RECORDS_RETENTION_YEARS = {
+    "default": 8,
+    "people": 8,
+    "brokerage": 8,
+    "visits": 8,
+    "finance": 8,
+}
+# Backups (`make backup`): where they go.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))

@@ -14,3 +14,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; t
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 JOBS_EAGER = True
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": False}}  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405 - quiet test output; caplog still sees what tests ask for

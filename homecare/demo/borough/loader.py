@@ -70,12 +70,12 @@ class Table:
         table = quote(model._meta.db_table)
         columns = ", ".join(quote(model._meta.get_field(c).column) for c in self.columns)
         placeholders = ", ".join(["%s"] * len(self.columns))
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - identifiers from model metadata
+        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 # nosec B608 - identifiers from model metadata
         # PostgreSQL loads fastest with COPY; SQLite runs one prepared statement many times quickly.
         self.copy_sql = f"COPY {table} ({columns}) FROM STDIN" if connection.vendor == "postgresql" else None
         with connection.cursor() as cursor:
             pk, table = quote(model._meta.pk.column), quote(model._meta.db_table)
-            cursor.execute(f"SELECT MAX({pk}) FROM {table}")  # noqa: S608 - identifiers from model metadata
+            cursor.execute(f"SELECT MAX({pk}) FROM {table}")  # noqa: S608 # nosec B608 - identifiers from model metadata
             self.next_id = (cursor.fetchone()[0] or 0) + 1
         self.count = 0
 

@@ -89,17 +89,24 @@ class StatementLine(models.Model):
     counted (`visits` of them, listed on the line's page); a held line names its visit.
     """
 
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    # A run writes tens of thousands of lines in one transaction. Their package, person, visit and rate
+    # card are copied from visit rows read in that same transaction (which the database itself holds to
+    # those tables), and PROTECT still refuses to delete what a line names; a database constraint on each
+    # would lock every parent row with FOR KEY SHARE at commit, the largest cost of a run on PostgreSQL.
+    # The statement index is the composite one below.
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines", db_index=False)
     kind = models.CharField(max_length=12, choices=LineKind.choices, default=LineKind.VISITS)
-    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     visit = models.ForeignKey(
-        "visits.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "visits.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     funding = models.CharField(max_length=20, choices=Funding.choices)
     care_type = models.CharField(max_length=20, choices=CareType.choices)
     carers = models.PositiveSmallIntegerField()
-    rate_card = models.ForeignKey("providers.RateCard", null=True, on_delete=models.PROTECT, related_name="+")
+    rate_card = models.ForeignKey(
+        "providers.RateCard", null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     day_type = models.CharField(max_length=12, help_text="weekday, weekend or bank holiday")
     rate = models.DecimalField(max_digits=8, decimal_places=2)
     visits = models.PositiveIntegerField()

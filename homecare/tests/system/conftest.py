@@ -6,13 +6,15 @@ Playwright never downloads a browser here. When /usr/bin/chromium is missing the
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from pathlib import Path
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from homecare.accounts.tests.factories import PASSWORD
+from homecare.accounts.tests.factories import PASSWORD, authenticator_code
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls
 # made by the test itself (fixtures, assertions) as "unsafe from an async context".
@@ -85,7 +87,8 @@ def page(request, browser, live_server, transactional_db):
 
 @pytest.fixture
 def sign_in(page):
-    """Sign in through the real sign-in page, as a person would."""
+    """Sign in through the real pages, as a person would: password, then the authenticator code (set up
+    from the page's key on the first sign-in, as a person scanning the QR code would)."""
 
     def _sign_in(username: str, password: str = PASSWORD):
         page.goto("/sign-in")
@@ -93,6 +96,14 @@ def sign_in(page):
         page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(lambda url: "/sign-in" not in url)
+        if "/two-factor" in page.url:
+            device = TOTPDevice.objects.filter(user__username=username).order_by("-confirmed", "-pk").first()
+            key = page.get_by_test_id("totp-secret")
+            if key.count():
+                assert base64.b32decode(key.inner_text().replace(" ", "")) == device.bin_key
+            page.get_by_label("Code from your authenticator app").fill(authenticator_code(device))
+            page.get_by_role("button", name="Continue").click()
+            page.wait_for_url(lambda url: "/two-factor" not in url)
         return page
 
     return _sign_in
