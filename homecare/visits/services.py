@@ -688,23 +688,12 @@ def late_visits_flag(*, now: dt.datetime | None = None) -> LateScan:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        due = Visit.objects.filter(status=VisitStatus.PLANNED, late_at__lte=now, actual_start__isnull=True)
-        late = list(due.order_by().values_list("pk", "provider_id"))
-        # The same filter in one UPDATE: a visit checked in since the read is no longer matched.
-        due.update(status=VisitStatus.LATE)
+        # Each step is one statement whose WHERE re-reads the status: a visit checked in since the last
+        # statement is no longer matched. RETURNING gives the providers to tell without another read.
+        late = _flag(VisitStatus.PLANNED, VisitStatus.LATE, now, missed_only=False)
         _raise_alerts(VisitStatus.LATE, AlertKind.LATE, now)  # before some of them move on to missed
         # Missed: the planned end has also passed by the allowance (late_at already holds the allowance).
-        candidates = (
-            Visit.objects.filter(status=VisitStatus.LATE, late_at__lte=now, actual_start__isnull=True)
-            .order_by()
-            .values_list("pk", "provider_id", "late_at", "planned_minutes")
-        )
-        missed = [
-            (pk, provider)
-            for pk, provider, late_at, minutes in candidates
-            if late_at + dt.timedelta(minutes=minutes) <= now
-        ]
-        _set_status([pk for pk, _ in missed], VisitStatus.MISSED)
+        missed = _flag(VisitStatus.LATE, VisitStatus.MISSED, now, missed_only=True)
         _raise_alerts(VisitStatus.MISSED, AlertKind.MISSED, now)
     escalated = _escalate(now)
     _notify_providers(late, missed)
@@ -716,12 +705,30 @@ def _chunks(ids: list[int], size: int = 2000):
         yield ids[i : i + size]
 
 
-def _set_status(ids: list[int], status: str) -> None:
-    for chunk in _chunks(ids):
-        # Only visits still without a check-in: one that checked in since the read keeps its status.
-        Visit.objects.filter(pk__in=chunk, actual_start__isnull=True).exclude(
-            status=VisitStatus.CANCELLED
-        ).update(status=status)
+def _missed_condition() -> str:
+    """late_at + planned_minutes <= now, in the database's own date arithmetic. late_at is a whole
+    minute (planned start + allowance), so SQLite's whole-second epoch is exact there."""
+    if connection.vendor == "postgresql":
+        return "late_at + make_interval(mins => planned_minutes) <= %s"
+    return "CAST(strftime('%%s', late_at) AS INTEGER) + planned_minutes * 60 <= %s"
+
+
+def _flag(current: str, new: str, now: dt.datetime, *, missed_only: bool) -> list[int]:
+    """Move visits due by `now` and still without a check-in from one status to the next, in one
+    UPDATE; returns the provider of each visit moved."""
+    visits = connection.ops.quote_name(Visit._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(now)  # compared as the ORM stores it (UTC on SQLite)
+    condition, params = "", []
+    if missed_only:
+        condition = f" AND {_missed_condition()}"
+        params = [at if connection.vendor == "postgresql" else int(now.timestamp())]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {visits} SET status = %s "  # noqa: S608 # nosec B608 - model table name
+            f"WHERE status = %s AND late_at <= %s AND actual_start IS NULL{condition} RETURNING provider_id",
+            [new, current, at, *params],
+        )
+        return [provider_id for (provider_id,) in cursor.fetchall()]
 
 
 def _raise_alerts(status: str, kind: str, now: dt.datetime) -> None:
@@ -788,11 +795,11 @@ def _escalate(now: dt.datetime) -> int:
     return total
 
 
-def _notify_providers(late: list[tuple[int, int]], missed: list[tuple[int, int]]) -> None:
+def _notify_providers(late: list[int], missed: list[int]) -> None:
     """One notification per provider with visits newly late or missed: "3 late, 1 missed"."""
     counts: dict[int, list[int]] = {}
-    for column, visits in ((0, late), (1, missed)):
-        for _, provider_id in visits:
+    for column, providers in ((0, late), (1, missed)):
+        for provider_id in providers:
             if provider_id:
                 counts.setdefault(provider_id, [0, 0])[column] += 1
     if not counts:

@@ -201,6 +201,13 @@ LOGGING = {
 if LOGGING["handlers"]["console"]["formatter"] not in LOGGING["formatters"]:
     raise ImproperlyConfigured("LOG_FORMAT must be json or text")
 
+# Periodic jobs, enqueued by `manage.py run_scheduler` (see homecare/platform/schedule.py).
+SCHEDULE = [
+    {"job": "homecare.visits.tasks.flag_late_visits_job", "every_minutes": 5},
+    {"job": "homecare.brokerage.tasks.expire_offer_rounds", "every_minutes": 5},
+    {"job": "homecare.visits.tasks.generate_visits_job", "daily_at": "02:00"},
+]
+
 # Call monitoring (frameworks set their own alert minutes; these apply where no framework does).
 # Jobs run (by dotted path, after commit) whenever a package starts, pauses, resumes, ends or gets a new
 # version: call monitoring re-plans its visits. People does not import the apps that listen.
