@@ -107,3 +107,12 @@ def user_disable(*, actor: User, user: User, reason: str) -> User:
     ended = user_sessions_end(user=user)
     security_log.info("account disabled", extra={"user_id": user.pk, "actor_id": actor.pk, "sessions": ended})
     return user
+
+
+@transaction.atomic
+def totp_reset(*, user: User, reason: str) -> int:
+    """A lost or replaced phone: remove the authenticator(s) and end the sessions they opened."""
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    user_sessions_end(user=user)
+    security_log.warning("authenticator reset", extra={"user_id": user.pk, "reason": reason})
+    return removed

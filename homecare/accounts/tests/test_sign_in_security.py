@@ -193,3 +193,14 @@ def test_pages_carry_security_headers_and_a_request_id(client, alice):
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert f'nonce="{nonce}"' in response.content.decode()
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_lost_phone_is_reset_and_the_person_enrols_again(client, alice, alices_authenticator):
+    from django.core.management import call_command
+
+    client.force_login(alice)
+    call_command("reset_authenticator", "alice", reason="Phone lost on a bus")
+    assert not TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
+    assert client.get(reverse("people:search")).status_code == 302
+    _password(client, "alice")
+    assert "Set up your authenticator app" in client.get(TWO_FACTOR).content.decode()
