@@ -175,7 +175,7 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": not 
 BROKERAGE_RESPONSE_HOURS = 24
 BROKERAGE_HARD_TO_PLACE_ROUNDS = 3
 BROKERAGE_HARD_TO_PLACE_DAYS = 5
-BROKERAGE_RANKING = ("continuity", "earliest_start", "provider_quality", "quality", "price")
+BROKERAGE_RANKING = ("continuity", "earliest_start", "quality", "price")
 
 PHONENUMBER_DEFAULT_REGION = "GB"
 PHONENUMBER_DB_FORMAT = "E164"
