@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 # An environment variable wins; otherwise the local settings (SQLite, in-process queue).
 export DJANGO_SETTINGS_MODULE ?= homecare.config.settings.local
 
-.PHONY: run test lint bench worker install browser clean
+.PHONY: run test lint bench worker install browser clean backup restore
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,9 +45,19 @@ bench: install
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.brokerage $(BROKERAGE_BENCH_ARGS)
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.visits $(VISITS_BENCH_ARGS)
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.payments $(PAYMENTS_BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.rostering $(ROSTERING_BENCH_ARGS)
 
 worker: install
 	$(MANAGE) rqworker default
+
+# Backups of whichever database DATABASE_URL names (SQLite: online backup API; PostgreSQL: pg_dump -Fc),
+# into var/backups/ with a manifest. `make restore` loads the newest (or BACKUP=file), migrates, verifies the
+# audit chain and compares every table's rows; TARGET_URL=postgres://… rehearses it in another database.
+backup: install
+	$(MANAGE) backup_database
+
+restore: install
+	$(MANAGE) restore_database $(BACKUP) $(if $(TARGET_URL),--target-url "$(TARGET_URL)")
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis

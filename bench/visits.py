@@ -1226,12 +1226,12 @@ class ScanMeter:
     """Times the scan's parts by wrapping the services module's helpers (the services are not changed),
     and counts queries per part with an execute wrapper."""
 
-    PARTS = ("_set_status", "_raise_alerts", "_escalate", "_notify_providers")
+    PARTS = ("_flag", "_raise_alerts", "_escalate", "_notify_providers")
 
     def __init__(self):
         self.seconds: Counter = Counter()
         self.queries: Counter = Counter()
-        self.current = "read_ids (inline queries)"
+        self.current = "other (inline queries)"
 
     @contextlib.contextmanager
     def installed(self):
@@ -1285,7 +1285,7 @@ def timed_scan(now: dt.datetime, label: str) -> dict:
         elapsed = time.perf_counter_ns() - t0
     parts_ns = sum(meter.seconds.values())
     parts = {name: round(ns / 1e9, 4) for name, ns in meter.seconds.items()}
-    parts["read_ids (inline queries)"] = round((elapsed - parts_ns) / 1e9, 4)
+    parts["other (inline queries)"] = round((elapsed - parts_ns) / 1e9, 4)
     result = {
         "label": label,
         "now": now.isoformat(),

@@ -7,11 +7,15 @@ from homecare.accounts.permissions import (
     can_respond_to_offers,
     manages_provider,
     sees_frameworks,
+    sees_market_summary,
     sees_payments,
     sees_people,
+    sees_quality,
+    sees_records,
     sees_visit_board,
     sees_waiting_list,
     sets_fees,
+    submits_sitreps,
 )
 
 
@@ -44,6 +48,14 @@ def navigation(request):
     elif sees_visit_board(user):
         items.append(("Visits", reverse("visits:board")))
         items.append(("Variations", reverse("visits:variations")))
+    if sees_quality(user):
+        items.append(("Quality", reverse("quality:home")))
+    if sees_records(user):
+        items.append(("Records", reverse("records:index")))
+    if sees_market_summary(user):
+        items.append(("Market", reverse("market:overview")))
+    elif submits_sitreps(user):
+        items.append(("Sitreps", reverse("market:sitreps")))
     current = request.path
     return {
         "nav_items": [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 
-from homecare.accounts.models import OrganisationType, Role, User
+from homecare.accounts.models import ROLES_BY_ORGANISATION_TYPE, OrganisationType, Role, User
 
 
 def _council_role(user: User, *roles: str) -> bool:
@@ -153,3 +153,131 @@ def require(allowed: bool) -> None:
     """Views: refuse with 403 when a predicate says no (look the record up first, so a foreign one 404s)."""
     if not allowed:
         raise PermissionDenied
+
+
+# --- quality, complaints and safeguarding (ADR 0008) --------------------------------------------
+
+# Council roles that see their council's complaints (finance officers do not need them).
+COMPLAINT_ROLES = (
+    Role.PRACTITIONER,
+    Role.BROKER,
+    Role.COMMISSIONER,
+    Role.SAFEGUARDING_LEAD,
+    Role.ANALYST,
+    Role.ADMINISTRATOR,
+)
+
+
+def _provider_manager(user: User) -> bool:
+    """A provider's manager or administrator (never its care workers)."""
+    org = user.organisation if user.is_authenticated else None
+    return bool(
+        org is not None
+        and org.type == OrganisationType.PROVIDER
+        and user.role in (Role.PROVIDER_MANAGER, Role.ADMINISTRATOR)
+    )
+
+
+def sees_complaints(user: User) -> bool:
+    """The council's complaints for these council roles; a provider's managers see those about them."""
+    return _council_role(user, *COMPLAINT_ROLES) or _provider_manager(user)
+
+
+def records_complaints(user: User) -> bool:
+    """Log a complaint as it arrives (providers log those made to them: provider-first)."""
+    recorders = [r for r in COMPLAINT_ROLES if r != Role.ANALYST]
+    return _council_role(user, *recorders) or _provider_manager(user)
+
+
+def handles_council_complaints(user: User) -> bool:
+    """Acknowledge, decide, escalate, refer and close at the council's stages (commissioning and the
+    complaints function, held by administrators). Providers handle their own stage (manages_provider)."""
+    return _council_role(user, Role.COMMISSIONER, Role.ADMINISTRATOR)
+
+
+def sees_safeguarding(user: User) -> bool:
+    """Safeguarding leads (all the council's cases), practitioners (cases they are involved in) and a
+    provider's managers (what was shared with them): the selectors narrow each to those records."""
+    return _council_role(user, Role.SAFEGUARDING_LEAD, Role.PRACTITIONER) or _provider_manager(user)
+
+
+def leads_safeguarding(user: User) -> bool:
+    """Triage, decide s42, run and close enquiries, audits, escalations and the data-quality report."""
+    return _council_role(user, Role.SAFEGUARDING_LEAD)
+
+
+def raises_safeguarding_concerns(user: User) -> bool:
+    """Any council officer (also recording a concern from the public) and a provider's managers; care
+    workers raise theirs from the visit on their phone."""
+    council_roles = ROLES_BY_ORGANISATION_TYPE[OrganisationType.COUNCIL]
+    return _council_role(user, *council_roles) or _provider_manager(user)
+
+
+def designates_safeguarding_managers(user: User) -> bool:
+    """Name the team and principal managers: safeguarding leads, and administrators (who manage staff
+    but do not see safeguarding records)."""
+    return _council_role(user, Role.SAFEGUARDING_LEAD, Role.ADMINISTRATOR)
+
+
+def manages_provider_quality(user: User) -> bool:
+    """QA visits, reviews, suspensions from a review, CQC imports: commissioners (and administrators)."""
+    return can_manage_frameworks(user)
+
+
+def sees_quality(user: User) -> bool:
+    """Any part of the quality pages (navigation)."""
+    return sees_complaints(user) or sees_safeguarding(user) or sees_providers(user)
+
+
+# --- market oversight: sitreps and OPEL -----------------------------------------------------------
+
+
+def sees_market(user: User) -> bool:
+    """Every provider's sitreps, OPEL scores, the overdue list and the monthly return: the council's
+    commissioners, analysts and brokers (brokers act on "able to take new packages"), and administrators."""
+    return _council_role(user, Role.COMMISSIONER, Role.ANALYST, Role.BROKER, Role.ADMINISTRATOR)
+
+
+def sees_market_summary(user: User) -> bool:
+    """The market's OPEL, staff availability and trends: those who see the market, and the NHS partner."""
+    org = user.organisation if user.is_authenticated else None
+    nhs = bool(
+        org is not None
+        and org.type == OrganisationType.NHS_PARTNER
+        and user.role in (Role.NHS_PARTNER_OFFICER, Role.ADMINISTRATOR)
+    )
+    return sees_market(user) or nhs
+
+
+def configures_market(user: User) -> bool:
+    """The sitrep schedule, the OPEL rules and the regional benchmark: commissioners (and administrators)."""
+    return _council_role(user, Role.COMMISSIONER, Role.ADMINISTRATOR)
+
+
+def submits_sitreps(user: User) -> bool:
+    """A provider's managers (and its administrators) submit and amend its own sitreps."""
+    org = user.organisation if user.is_authenticated else None
+    return bool(
+        org is not None
+        and org.type == OrganisationType.PROVIDER
+        and user.role in (Role.PROVIDER_MANAGER, Role.ADMINISTRATOR)
+    )
+
+
+# --- records (information governance) -----------------------------------------------------------
+
+
+def can_export_subject_access(user: User) -> bool:
+    """Export everything held about a person (a subject access request): practitioners and
+    administrators at the person's council, and safeguarding leads (only their exports include
+    safeguarding records: settings.SUBJECT_ACCESS_RESTRICTED)."""
+    return _council_role(user, Role.PRACTITIONER, Role.ADMINISTRATOR, Role.SAFEGUARDING_LEAD)
+
+
+def decides_disposals(user: User) -> bool:
+    """Approve or reject the destruction of records past retention: the council's administrators."""
+    return _council_role(user, Role.ADMINISTRATOR)
+
+
+def sees_records(user: User) -> bool:
+    return can_export_subject_access(user) or decides_disposals(user)

@@ -34,6 +34,7 @@ from homecare.people import services as people_services
 from homecare.people.models import Package, PackageStatus
 from homecare.platform.notifications import notify
 from homecare.providers import selectors as provider_selectors
+from homecare.quality.selectors import provider_quality as quality_selectors
 
 RESPONDABLE = (OfferStatus.PENDING, OfferStatus.QUERIED, OfferStatus.ACCEPTED)
 
@@ -240,7 +241,7 @@ def query_reply(*, actor: User, offer: Offer, text: str, refer_to_practitioner: 
 
 
 def candidates(offer_round: OfferRound) -> list[ranking.Candidate]:
-    """Accepted offers, ranked by the configured criteria."""
+    """Accepted offers, ranked by the configured criteria (with the council's quality score of today)."""
     package = offer_round.case.package
     accepted = list(offer_round.offers.filter(status=OfferStatus.ACCEPTED).select_related("provider"))
     continuing = set(
@@ -252,6 +253,9 @@ def candidates(offer_round: OfferRound) -> list[ranking.Candidate]:
         .exclude(pk=package.pk)
         .values_list("provider_id", flat=True)
     )
+    quality = quality_selectors.provider_quality_scores(
+        council=offer_round.case.council, provider_ids=[o.provider_id for o in accepted]
+    )
     return ranking.rank(
         [
             ranking.Candidate(
@@ -261,6 +265,7 @@ def candidates(offer_round: OfferRound) -> list[ranking.Candidate]:
                 earliest_start=o.earliest_start,
                 quality=o.quality_score,
                 price=o.price_score,
+                provider_quality=quality[o.provider_id].score,
             )
             for o in accepted
         ],
@@ -323,6 +328,7 @@ def round_award(*, actor: User, offer_round: OfferRound, offer: Offer, override_
                         "offer": c.offer_id,
                         "continuity": c.continuity,
                         "earliest_start": c.earliest_start.isoformat(),
+                        "provider_quality": str(c.provider_quality),
                         "quality": str(c.quality),
                         "price": str(c.price),
                     }

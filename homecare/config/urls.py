@@ -10,6 +10,9 @@ urlpatterns = [
     path("brokerage/", include("homecare.brokerage.urls")),
     path("visits/", include("homecare.visits.urls")),
     path("finance/", include("homecare.finance.urls")),
+    path("quality/", include("homecare.quality.urls")),
+    path("records/", include("homecare.records.urls")),
+    path("market/", include("homecare.market.urls")),
     path("api/v1/", api.urls),
 ]
 

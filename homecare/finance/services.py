@@ -48,6 +48,7 @@ from homecare.finance.models import (
     StatementLine,
 )
 from homecare.people.models import CareType, Funding, PackageVersion
+from homecare.platform.audit_log import audit_record
 from homecare.platform.calendar import is_bank_holiday
 from homecare.providers import selectors as provider_selectors
 from homecare.providers.models import Framework, Lot, RateCard
@@ -119,6 +120,7 @@ def run_approve(*, actor: User, run: PaymentRun) -> PaymentRun:
         raise ValidationError("Another finance officer must approve a run you prepared")
     run.status, run.approved_by, run.approved_at = RunStatus.APPROVED, actor, timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at"])
+    _audit_run(actor, run, "payments.run_approved", "Payment run approved")
     return run
 
 
@@ -131,7 +133,20 @@ def run_lock(*, actor: User, run: PaymentRun) -> PaymentRun:
         raise ValidationError("Approve the run before locking it")
     run.status, run.locked_at = RunStatus.LOCKED, timezone.now()
     run.save(update_fields=["status", "locked_at"])
+    _audit_run(actor, run, "payments.run_locked", "Payment run locked as paid")
     return run
+
+
+def _audit_run(actor: User, run: PaymentRun, action: str, summary: str) -> None:
+    """One tamper-evident entry per decision on a run (not per line: the lines are evidence themselves)."""
+    totals = Statement.objects.filter(run=run).aggregate(payable=Sum("payable"), statements=Count("id"))
+    audit_record(
+        actor=actor,
+        action=action,
+        record=run,
+        summary=f"{summary}: {run.period_start:%-d %b} to {run.period_end:%-d %b %Y}",
+        payload={"statements": totals["statements"], "payable": f"{totals['payable'] or 0:.2f}"},
+    )
 
 
 # --- the calculation ----------------------------------------------------------------------------

@@ -62,6 +62,16 @@ RECORD_PARAMS = {
     "account_pk": "dp_account",
     "scenario_pk": "scenario",
     "model_pk": "cost_model",
+    "complaint_pk": "complaint",
+    "concern_pk": "concern",
+    "escalation_pk": "escalation",
+    "pattern_pk": "pattern_alert",
+    "audit_pk": "case_audit",
+    "qa_visit_pk": "qa_visit",
+    "review_pk": "review",
+    "import_pk": "cqc_import",
+    "proposal_pk": "proposal",
+    "sitrep_pk": "sitrep",
 }
 # Parameters that are not records: a fixed, valid value.
 OTHER_PARAMS = {
@@ -71,6 +81,7 @@ OTHER_PARAMS = {
     "token": "set-password",
     "response": "accept",
     "action": "calculate",
+    "letter": "acknowledgement",
 }
 
 
@@ -127,6 +138,22 @@ class RecordSet:
     # Fee setting: the council's uplift scenario and cost-of-care model.
     scenario: object = None
     cost_model: object = None
+    # Quality: a complaint about the package's provider (acknowledged, so its letter exists), a concern
+    # about the person (in "shared" allocated to the council practitioner and shared with Acorn), the
+    # escalation, pattern alert and case audit of a second, closed concern; a published QA visit and a
+    # review of the provider; the council's CQC import.
+    complaint: object = None
+    concern: object = None
+    escalation: object = None
+    pattern_alert: object = None
+    case_audit: object = None
+    qa_visit: object = None
+    review: object = None
+    cqc_import: object = None
+    # Records: the council's disposal proposal (information governance).
+    proposal: object = None
+    # Market oversight: the package's provider's sitrep to the record set's council.
+    sitrep: object = None
 
     def kwargs(self, params) -> dict:
         values = {}
@@ -189,6 +216,49 @@ def _finance_scope(kind: str, user_name: str) -> set[str]:
     return set()
 
 
+# Sitreps: the council's commissioners, analysts, brokers and administrators see those sent to their
+# council; a provider's managers (and administrators) their own; nobody else any.
+MARKET_ROLES = {"council commissioner", "council analyst", "council broker", "council administrator"}
+
+
+def _market_scope(user_name: str) -> set[str]:
+    if user_name in MARKET_ROLES:
+        return {"shared", "council_only"}
+    return {"shared"} if user_name in ("provider_manager", "provider administrator") else set()
+
+
+# Disposal proposals are the council's: its staff reach them (only administrators decide).
+def _records_scope(user_name: str) -> set[str]:
+    return {"shared", "council_only"} if user_name.startswith("council") else set()
+
+
+# Quality (ADR 0008). Complaints: the council's complaint roles (not finance) and the provider complained
+# about. Concerns: safeguarding leads; the practitioner allocated ("shared" only); the provider it was
+# shared with ("shared"). Escalations, pattern alerts and audits: safeguarding leads only. QA visits,
+# reviews and CQC imports: council staff; a provider also reads its own published QA visits.
+QUALITY_KINDS = {"complaint", "concern", "escalation", "pattern_alert", "case_audit", "qa_visit", "review",
+                 "cqc_import"}
+
+
+def _quality_scope(kind: str, user_name: str) -> set[str]:
+    council = user_name.startswith("council")
+    provider = user_name in ("provider_manager", "provider administrator")
+    both = {"shared", "council_only"}
+    if kind == "complaint":
+        if council:
+            return both if user_name != "council finance_officer" else set()
+        return {"shared"} if provider else set()
+    if kind == "concern":
+        if user_name == "council safeguarding_lead":
+            return both
+        return {"shared"} if provider or user_name == "council practitioner" else set()
+    if kind in ("escalation", "pattern_alert", "case_audit"):
+        return both if user_name == "council safeguarding_lead" else set()
+    if kind == "qa_visit":
+        return both if council else {"shared"} if provider else set()
+    return both if council else set()  # review, cqc_import
+
+
 def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "") -> bool:
     """Whether the user may see every record a route's parameters name from this record set."""
     for p in params:
@@ -208,6 +278,12 @@ def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "")
             allowed = {"shared", "council_only"} if user_name.startswith("council") else set()
         elif kind in ("run", "statement", "line", "dispute", "dp_account"):
             allowed = _finance_scope(kind, user_name)
+        elif kind in QUALITY_KINDS:
+            allowed = _quality_scope(kind, user_name)
+        elif kind == "proposal":
+            allowed = _records_scope(user_name)
+        elif kind == "sitrep":
+            allowed = _market_scope(user_name)
         else:
             allowed = visible[user_name]
         if set_name not in allowed:
@@ -285,7 +361,125 @@ def world(db):
     _add_visit_records(sets)
     _add_finance_records(sets)
     _add_fee_setting_records(sets)
+    _add_quality_records(sets, users)
+    _add_records_records(sets)
+    _add_market_records(sets)
     return users, sets, visible
+
+
+def _add_market_records(sets) -> None:
+    """A sitrep from each set's provider to its framework's council (Birch reports to both councils)."""
+    from homecare.market.services import sitrep_submit
+    from homecare.market.tests.factories import figures
+
+    for records in sets.values():
+        provider = records.package.provider
+        records.sitrep = sitrep_submit(
+            council=records.framework.council,
+            provider=provider,
+            figures=figures(),
+            actor=make_user(organisation=provider, role=Role.PROVIDER_MANAGER),
+        )
+
+
+def _add_records_records(sets) -> None:
+    """A disposal proposal per council (waiting for a decision), naming the set's person."""
+    from homecare.records.models import DisposalItem, DisposalProposal
+
+    proposals = {}
+    for records in sets.values():
+        council = records.person.council
+        if council.pk not in proposals:
+            proposals[council.pk] = DisposalProposal.objects.create(
+                council=council, proposed_at=timezone.now()
+            )
+        records.proposal = proposals[council.pk]
+        DisposalItem.objects.create(
+            proposal=records.proposal,
+            person_ref=records.person.pk,
+            case_reference=records.person.case_reference,
+            care_ended_on=dt.date(2016, 1, 4),
+            retain_until=dt.date(2024, 1, 4),
+        )
+
+
+def _add_quality_records(sets, users) -> None:
+    """Complaints, concerns (one open, one closed "unsafe" with its escalation, pattern alert and audit),
+    a published QA visit and a review per record set; a CQC import per council."""
+    from homecare.quality import services as quality
+    from homecare.quality.models import CaseAudit, PatternAlert
+
+    today, imports = timezone.localdate(), {}
+    north = users["council safeguarding_lead"].organisation
+    for name, records in sets.items():
+        council, provider, person = records.person.council, records.package.provider, records.person
+        lead = (
+            users["council safeguarding_lead"]
+            if council == north
+            else make_user(organisation=council, role=Role.SAFEGUARDING_LEAD)
+        )
+        commissioner = make_user(organisation=council, role=Role.COMMISSIONER)
+        manager = make_user(organisation=provider, role=Role.PROVIDER_MANAGER)
+        records.complaint = quality.complaint_record(
+            actor=commissioner,
+            person=person,
+            provider=provider,
+            subject="provider",
+            received_on=today,
+            complainant_name="Jean",
+            complainant_type="family",
+            summary="Late visits",
+        )
+        quality.complaint_acknowledge(
+            actor=manager, complaint=records.complaint, acknowledged_on=today, action_plan="Review the rota"
+        )
+        concern = quality.concern_raise(
+            actor=commissioner, person=person, provider=provider, description="Bruising"
+        )
+        records.concern = quality.concern_triage(
+            actor=lead, concern=concern, urgency="high", abuse_types=["physical"], note="Triaged",
+            allocated_worker=users["council practitioner"] if name == "shared" else None,
+        )
+        if name == "shared":
+            records.concern = quality.concern_share_with_provider(
+                actor=lead, concern=records.concern, summary="Shared"
+            )
+        closed = quality.concern_raise(
+            actor=commissioner, person=person, description="Bruising again", abuse_types=["physical"]
+        )
+        closed = quality.concern_triage(
+            actor=lead, concern=closed, urgency="high", abuse_types=["physical"], note="n"
+        )
+        closed = quality.concern_decide(
+            actor=lead, concern=closed, care_and_support_needs=True, experiencing_abuse_or_risk=True,
+            unable_to_protect=True, reason="Met", make_enquiry=True,
+        )
+        closed = quality.concern_start_enquiry(
+            actor=lead, concern=closed, enquiry_officer=lead, plan="Visit", msp_asked="none_expressed"
+        )
+        closed = quality.concern_record_outcome(
+            actor=lead, concern=closed, findings="f", conclusion="partly", risk_outcome="remains"
+        )
+        closed = quality.concern_close(
+            actor=lead, concern=closed, msp_feels_safe="unsafe", closure_summary="c"
+        )
+        records.escalation = closed.escalations.get()
+        records.pattern_alert = PatternAlert.objects.filter(person=person).first()
+        records.case_audit = CaseAudit.objects.create(
+            council=council, concern=closed, month=today.replace(day=1), auditor=lead, allocated_by=lead,
+            allocated_at=timezone.now(),
+        )
+        visit = quality.qa_visit_record(
+            actor=commissioner, provider=provider, visit_date=today, kind="unannounced", summary="Visited"
+        )
+        quality.qa_finding_add(actor=commissioner, qa_visit=visit, area="safe", rag="green", text="Fine")
+        records.qa_visit = quality.qa_visit_publish(actor=commissioner, qa_visit=visit, rag="green")
+        records.review = quality.review_open(actor=commissioner, provider=provider, reason="Review")
+        if council.pk not in imports:
+            imports[council.pk] = quality.cqc_ratings_import(
+                actor=commissioner, data=b"Location ID\n", filename="x.csv"
+            )
+        records.cqc_import = imports[council.pk]
 
 
 def _add_fee_setting_records(sets) -> None:
@@ -424,14 +618,20 @@ def _add_framework_records(sets, *, north, south, acorn, birch) -> None:
     south_set.provider, south_set.suspension = birch, suspend(birch, south, south_commissioner)
 
 
+# The tamper-evident audit log grows with every sign-in (force_login), by design: not a changed record.
+AUDIT_LOG_MODELS = {"platform.AuditEntry", "platform.AuditChainHead"}
+
+
 def _snapshot() -> dict:
     """Row counts of every model (history included) and every package's status and provider."""
     counts = {
         m._meta.label: m._default_manager.count()
         for m in apps.get_models()
         if m._meta.app_label
-        in {"accounts", "people", "providers", "brokerage", "platform", "visits", "finance"}
-        and m._meta.label != "accounts.User"
+        in {"accounts", "people", "providers", "brokerage", "platform", "visits", "finance", "market"}
+        | {"records"}
+        | {"quality"}
+        and m._meta.label not in {"accounts.User", *AUDIT_LOG_MODELS}
     }
     from homecare.people.models import Package
 

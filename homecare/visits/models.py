@@ -242,7 +242,13 @@ class AlertKind(models.TextChoices):
 class VisitAlert(models.Model):
     """Raised by the late-visit scan; the provider acknowledges it, the council sees it if it lingers."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="alerts")
+    # Alerts are only ever inserted by the scan's INSERT ... SELECT from the visits table itself, and
+    # PROTECT refuses to delete an alerted visit; a database constraint as well would lock every alerted
+    # visit (FOR KEY SHARE) at commit, half the scan's time on PostgreSQL. The unique (visit, kind)
+    # constraint is the index for visit look-ups.
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, related_name="alerts", db_constraint=False, db_index=False
+    )
     kind = models.CharField(max_length=8, choices=AlertKind.choices)
     raised_at = models.DateTimeField()
     escalated_at = models.DateTimeField(null=True, blank=True)

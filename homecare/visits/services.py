@@ -20,6 +20,7 @@ from homecare.people.models import Package, PackageStatus, PackageStatusChange, 
 from homecare.platform.notifications import notify
 from homecare.providers import selectors as provider_selectors
 from homecare.providers.models import Framework, FrameworkStatus
+from homecare.quality import services as quality_services
 from homecare.visits import rules, variations
 from homecare.visits.models import (
     AlertKind,
@@ -582,6 +583,8 @@ def _notify_concern(visit: Visit, event: CallEvent) -> None:
         f"on {visit.date:%-d %b}",
         link=f"/visits/{visit.pk}/",
     )
+    # The council's safeguarding team gets it as a concern to triage (Care Act s42; quality app).
+    quality_services.concern_raise_from_call_event(event=event)
 
 
 @transaction.atomic

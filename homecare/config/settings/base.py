@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "homecare.brokerage",
     "homecare.visits",
     "homecare.finance",
+    "homecare.quality",
+    "homecare.records",
+    "homecare.market",
 ]
 
 MIDDLEWARE = [
@@ -175,7 +178,7 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": not 
 BROKERAGE_RESPONSE_HOURS = 24
 BROKERAGE_HARD_TO_PLACE_ROUNDS = 3
 BROKERAGE_HARD_TO_PLACE_DAYS = 5
-BROKERAGE_RANKING = ("continuity", "earliest_start", "quality", "price")
+BROKERAGE_RANKING = ("continuity", "earliest_start", "provider_quality", "quality", "price")
 
 PHONENUMBER_DEFAULT_REGION = "GB"
 PHONENUMBER_DB_FORMAT = "E164"
@@ -201,11 +204,16 @@ LOGGING = {
 if LOGGING["handlers"]["console"]["formatter"] not in LOGGING["formatters"]:
     raise ImproperlyConfigured("LOG_FORMAT must be json or text")
 
+# Safeguarding: more than one similar concern about one person or provider within this many days is
+# flagged to the team manager (quality app).
+SAFEGUARDING_PATTERN_WINDOW_DAYS = env_int("SAFEGUARDING_PATTERN_WINDOW_DAYS", 90)
+
 # Periodic jobs, enqueued by `manage.py run_scheduler` (see homecare/platform/schedule.py).
 SCHEDULE = [
     {"job": "homecare.visits.tasks.flag_late_visits_job", "every_minutes": 5},
     {"job": "homecare.brokerage.tasks.expire_offer_rounds", "every_minutes": 5},
     {"job": "homecare.visits.tasks.generate_visits_job", "daily_at": "02:00"},
+    {"job": "homecare.market.tasks.send_sitrep_reminders_job", "every_minutes": 15},
 ]
 
 # Call monitoring (frameworks set their own alert minutes; these apply where no framework does).
@@ -230,6 +238,13 @@ RECORDS_RETENTION_YEARS = {
     "brokerage": 8,
     "visits": 8,
     "finance": 8,
+}
+# Subject access exports include these models (and everything found through them) only when made by
+# one of the roles named: safeguarding records by a safeguarding lead (ADR 0008). Others' exports list
+# them as not searched.
+SUBJECT_ACCESS_RESTRICTED = {
+    "quality.SafeguardingConcern": ["safeguarding_lead"],
+    "quality.PatternAlert": ["safeguarding_lead"],
 }
 # Backups (`make backup`): where they go.
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))

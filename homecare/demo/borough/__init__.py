@@ -52,6 +52,8 @@ from .generators import (
 )
 from .loader import refresh_statistics
 from .market import FRAMEWORK_NAME, build_market
+from .quality import build_quality
+from .sitreps import build_sitreps
 from .visits import CALL_MONITORING_TABLES, build_call_monitoring
 from .vocabulary import (
     ACCESS_NOTES,
@@ -71,6 +73,7 @@ from .vocabulary import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
     DEMO_SIGN_INS,
+    DEMO_TOTP_KEY_HEX,
     DEMO_USERNAMES,
     END_REASONS,
     EVERY_DAY,
@@ -124,6 +127,7 @@ __all__ = [
     "DEFAULT_PEOPLE",
     "DEFAULT_SEED",
     "DEMO_PASSWORD",
+    "DEMO_TOTP_KEY_HEX",
     "DEMO_SIGN_INS",
     "DEMO_USERNAMES",
     "DRAMA_PHONE_PREFIXES",
@@ -223,6 +227,8 @@ def build_borough(
             if people > CHUNK_PEOPLE:
                 writer.log("  call monitoring: care workers, visits and a week of calls")
             build_call_monitoring(writer)
+        build_sitreps(writer)
+        build_quality(writer)
     refresh_statistics([Organisation, Zone, User, *writer.tables, *BROKERAGE_TABLES, *CALL_MONITORING_TABLES])
     writer.summary.seconds = time.perf_counter() - started
     return writer.summary

@@ -17,6 +17,8 @@ from homecare.providers.models import AreaType
 DEFAULT_SEED = 2026
 DEFAULT_PEOPLE = 300
 DEMO_PASSWORD = "demo-password-2026"
+# The demo sign-ins' shared authenticator key (synthetic data only; never used outside the demo).
+DEMO_TOTP_KEY_HEX = "4f70656e486f6d65636172652d64656d6f2d32303236"  # "OpenHomecare-demo-2026"
 BATCH_SIZE = 2000
 # People are generated and written this many at a time; fixed so the random stream never depends on it.
 CHUNK_PEOPLE = 2000

@@ -11,6 +11,7 @@ from typing import TextIO
 from django.contrib.auth.hashers import make_password
 from django.db import connections, router
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
 from homecare.accounts.models import Organisation, OrganisationType, Role, User
@@ -51,6 +52,7 @@ from .vocabulary import (
     COUNCIL_NAME,
     DEMO_PASSWORD,
     DEMO_SIGN_INS,
+    DEMO_TOTP_KEY_HEX,
     DEMO_USERNAMES,
     FEMALE_RELATIONSHIPS,
     ICB_NAME,
@@ -178,6 +180,12 @@ class Writer:
             created += 1
         # One hash for all the demo sign-ins: hashing is deliberately slow.
         User.objects.filter(username__in=DEMO_USERNAMES).update(password=make_password(DEMO_PASSWORD))
+        # Every account gives a second factor (ADR 0011): the demo sign-ins share one published
+        # authenticator key, and `manage.py demo_code` prints the current code.
+        TOTPDevice.objects.bulk_create(
+            TOTPDevice(user=user, name="Demo authenticator", key=DEMO_TOTP_KEY_HEX, confirmed=True)
+            for user in User.objects.filter(username__in=DEMO_USERNAMES)
+        )
         practitioners = [User.objects.get(username=PRACTITIONER_USERNAME)]
         for i in range(5):
             practitioners.append(

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test import RequestFactory
 from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -342,7 +343,10 @@ def test_there_is_a_demo_sign_in_for_every_role(summary):
     roles = set(User.objects.filter(username__in=borough.DEMO_USERNAMES).values_list("role", flat=True))
     assert roles == set(Role.values)
     for username in borough.DEMO_USERNAMES:
-        assert authenticate(username=username, password=borough.DEMO_PASSWORD) is not None
+        assert (
+            authenticate(RequestFactory().post("/sign-in"), username=username, password=borough.DEMO_PASSWORD)
+            is not None
+        )
 
 
 def test_demo_sign_ins_belong_to_the_right_organisations(summary):
@@ -397,3 +401,12 @@ def test_print_demo_signins_explains_what_to_do_before_the_seed():
     out = StringIO()
     call_command("print_demo_signins", stdout=out)
     assert "seed_demo" in out.getvalue()
+
+
+def test_a_demo_sign_in_passes_the_second_factor_with_the_published_demo_code(summary, client):
+    from homecare.demo.management.commands.demo_code import demo_code_now
+
+    client.post("/sign-in", {"username": borough.BROKER_USERNAME, "password": borough.DEMO_PASSWORD})
+    response = client.post("/two-factor", {"code": demo_code_now(), "next": "/brokerage/"})
+    assert response.status_code == 302 and response["Location"] == "/brokerage/"
+    assert client.get("/brokerage/").status_code == 200

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Count, F
+from django.test import RequestFactory
 from django.utils import timezone
 
 from homecare.accounts.models import Organisation, OrganisationType, Role, User
@@ -113,7 +114,12 @@ def test_care_workers_make_the_visits_mostly_the_same_one_for_each_person(summar
         role__in=(Role.CARE_WORKER, Role.PROVIDER_MANAGER)
     )
     assert not any(user.has_usable_password() for user in made_here)
-    assert authenticate(username=borough.CARER_USERNAME, password=borough.DEMO_PASSWORD) is not None
+    assert (
+        authenticate(
+            RequestFactory().post("/sign-in"), username=borough.CARER_USERNAME, password=borough.DEMO_PASSWORD
+        )
+        is not None
+    )
 
     counts = Visit.objects.annotate(n=Count("assignments")).values_list("n", "carers_required")
     assert all(n == required for n, required in counts)

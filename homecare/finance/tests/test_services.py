@@ -64,6 +64,22 @@ def test_recalculating_a_draft_gives_identical_lines_and_a_locked_run_never_chan
     assert run.status == RunStatus.LOCKED and _lines(run) == before
 
 
+def test_approving_and_locking_a_run_are_sealed_in_the_audit_log(week, fiona, fred, framework):
+    from homecare.platform.audit_log import verify_chain
+    from homecare.platform.models import AuditEntry
+
+    run = services.run_create(actor=fiona, framework=framework, period_start=MONDAY)
+    services.run_approve(actor=fred, run=run)
+    services.run_lock(actor=fred, run=run)
+    entries = AuditEntry.objects.filter(record_id=str(run.pk), action__startswith="payments.").order_by("seq")
+    assert [(e.action, e.actor_id) for e in entries] == [
+        ("payments.run_approved", fred.pk),
+        ("payments.run_locked", fred.pk),
+    ]
+    assert entries[0].payload["payable"] == str(run.statements.get().payable)
+    assert verify_chain().intact
+
+
 def test_a_resolved_hold_is_paid_the_minutes_decided_on_the_next_calculation(week, fiona, framework):
     run = services.run_create(actor=fiona, framework=framework, period_start=MONDAY)
     saturday = week[1][5]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from homecare.demo import borough
+from homecare.demo.management.commands.demo_code import demo_key_base32
 
 OPEN_URL = "http://127.0.0.1:8000"
 
@@ -27,4 +28,9 @@ class Command(BaseCommand):
             )
             if n == 0:
                 self.stdout.write("  " + "  ".join("-" * w for w in widths))
+        self.stdout.write(
+            "\nEvery sign-in also asks for an authenticator code. Add the demo key "
+            f"{demo_key_base32()} to an authenticator app, or run "
+            "`.venv/bin/python manage.py demo_code` for the current code."
+        )
         self.stdout.write(f"\nOpen {OPEN_URL}")

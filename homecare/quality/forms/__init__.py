@@ -1,0 +1,1 @@
+"""Quality forms, by topic (validation only; the services hold the rules)."""
