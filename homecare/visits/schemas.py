@@ -55,7 +55,9 @@ class EventIn(Schema):
     """One thing that happened at a visit, as the phone recorded it (possibly hours ago, offline)."""
 
     client_id: uuid.UUID = Field(description="The phone's UUID for this event: a retry sends the same one")
-    visit_id: int
+    # Bounded to the database's id range: a larger number is refused as invalid input (422), not
+    # passed to the database driver (which cannot hold it).
+    visit_id: int = Field(ge=1, le=2**63 - 1)
     kind: Literal["check_in", "check_out", "note", "concern"]
     occurred_at: dt.datetime = Field(description="The phone's clock, with its UTC offset")
     latitude: Decimal | None = Field(None, ge=-90, le=90)

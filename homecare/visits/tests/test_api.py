@@ -116,6 +116,10 @@ def test_bad_events_are_refused_with_reasons_and_nothing_is_stored(phone, first_
     not_mine = _check_in(first_visit, monday_0805, visit_id=package.visits.order_by("-id").first().pk)
     assert phone.post("/api/v1/visits/events", not_mine, content_type="application/json").status_code == 404
     assert phone.post("/api/v1/visits/events", "{", content_type="application/json").status_code in (400, 422)
+    huge = _check_in(first_visit, monday_0805, visit_id=2**64)
+    assert phone.post("/api/v1/visits/events", huge, content_type="application/json").status_code == 422
+    batch = phone.post("/api/v1/visits/events/batch", {"events": [huge]}, content_type="application/json")
+    assert batch.status_code == 422
     assert not CallEvent.objects.exists()
 
 
