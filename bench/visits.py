@@ -1226,7 +1226,7 @@ class ScanMeter:
     """Times the scan's parts by wrapping the services module's helpers (the services are not changed),
     and counts queries per part with an execute wrapper."""
 
-    PARTS = ("_flag", "_raise_alerts", "_escalate", "_notify_providers")
+    PARTS = ("_flag_and_alert", "_flag_in_steps", "_escalate", "_notify_providers")
 
     def __init__(self):
         self.seconds: Counter = Counter()

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from homecare.accounts.models import OrganisationType, Role, User
@@ -691,45 +692,88 @@ def late_visits_flag(*, now: dt.datetime | None = None) -> LateScan:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # Each step is one statement whose WHERE re-reads the status: a visit checked in since the last
-        # statement is no longer matched. RETURNING gives the providers to tell without another read.
-        late = _flag(VisitStatus.PLANNED, VisitStatus.LATE, now, missed_only=False)
-        _raise_alerts(VisitStatus.LATE, AlertKind.LATE, now)  # before some of them move on to missed
-        # Missed: the planned end has also passed by the allowance (late_at already holds the allowance).
-        missed = _flag(VisitStatus.LATE, VisitStatus.MISSED, now, missed_only=True)
-        _raise_alerts(VisitStatus.MISSED, AlertKind.MISSED, now)
+        if connection.vendor == "postgresql":
+            late, missed = _flag_and_alert(now)
+        else:
+            late, missed = _flag_in_steps(now)
     escalated = _escalate(now)
     _notify_providers(late, missed)
     return LateScan(late=len(late), missed=len(missed), escalated=escalated)
-
-
-def _chunks(ids: list[int], size: int = 2000):
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
 
 
 def _missed_condition() -> str:
     """late_at + planned_minutes <= now, in the database's own date arithmetic. late_at is a whole
     minute (planned start + allowance), so SQLite's whole-second epoch is exact there."""
     if connection.vendor == "postgresql":
-        return "late_at + make_interval(mins => planned_minutes) <= %s"
-    return "CAST(strftime('%%s', late_at) AS INTEGER) + planned_minutes * 60 <= %s"
+        return "late_at + make_interval(mins => planned_minutes) <= %(now)s"
+    return "CAST(strftime('%%s', late_at) AS INTEGER) + planned_minutes * 60 <= %(epoch)s"
+
+
+def _scan_params(now: dt.datetime) -> dict:
+    return {
+        # compared and stored as the ORM stores datetimes (UTC text on SQLite)
+        "now": connection.ops.adapt_datetimefield_value(now),
+        "epoch": int(now.timestamp()),
+        "planned": VisitStatus.PLANNED,
+        "late": VisitStatus.LATE,
+        "missed": VisitStatus.MISSED,
+        "late_kind": AlertKind.LATE,
+        "missed_kind": AlertKind.MISSED,
+    }
+
+
+def _flag_and_alert(now: dt.datetime) -> tuple[list[int], list[int]]:
+    """PostgreSQL: one statement. Each visit is written once, straight to its final status (a planned
+    visit already past its missed time goes to missed without a detour through late), and its alerts are
+    raised from the rows the UPDATE returns, so the scan never re-reads the day. A visit that reaches
+    missed from planned still gets its late alert: the late alert of a visit that was already late
+    exists, so ON CONFLICT skips it, and that is also how "newly late" is told apart. Returns the
+    provider of each newly late and each newly missed visit."""
+    quote = connection.ops.quote_name
+    visits, alerts = quote(Visit._meta.db_table), quote(VisitAlert._meta.db_table)
+    missed = _missed_condition()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH moved AS ("  # noqa: S608 # nosec B608 - model table names
+            f" UPDATE {visits} SET status = CASE WHEN {missed} THEN %(missed)s ELSE %(late)s END"
+            f" WHERE late_at <= %(now)s AND actual_start IS NULL"
+            f" AND (status = %(planned)s OR (status = %(late)s AND {missed}))"
+            " RETURNING id, provider_id, status),"
+            f" raised AS (INSERT INTO {alerts} (visit_id, kind, raised_at, action_taken)"
+            " SELECT id, %(late_kind)s, %(now)s, '' FROM moved"
+            " UNION ALL SELECT id, %(missed_kind)s, %(now)s, '' FROM moved WHERE status = %(missed)s"
+            " ON CONFLICT (visit_id, kind) DO NOTHING RETURNING visit_id, kind)"
+            " SELECT moved.provider_id, moved.status, raised.visit_id IS NOT NULL FROM moved"
+            " LEFT JOIN raised ON raised.visit_id = moved.id AND raised.kind = %(late_kind)s",
+            _scan_params(now),
+        )
+        rows = cursor.fetchall()
+    late = [provider for provider, _, newly_late in rows if newly_late]
+    missed_ = [provider for provider, status, _ in rows if status == VisitStatus.MISSED]
+    return late, missed_
+
+
+def _flag_in_steps(now: dt.datetime) -> tuple[list[int], list[int]]:
+    """SQLite (no data-modifying WITH): planned → late, alerts, late → missed, alerts. Each step is one
+    statement whose WHERE re-reads the status: a visit checked in since the last one is not matched."""
+    late = _flag(VisitStatus.PLANNED, VisitStatus.LATE, now, missed_only=False)
+    _raise_alerts(VisitStatus.LATE, AlertKind.LATE, now)  # before some of them move on to missed
+    missed = _flag(VisitStatus.LATE, VisitStatus.MISSED, now, missed_only=True)
+    _raise_alerts(VisitStatus.MISSED, AlertKind.MISSED, now)
+    return late, missed
 
 
 def _flag(current: str, new: str, now: dt.datetime, *, missed_only: bool) -> list[int]:
     """Move visits due by `now` and still without a check-in from one status to the next, in one
     UPDATE; returns the provider of each visit moved."""
     visits = connection.ops.quote_name(Visit._meta.db_table)
-    at = connection.ops.adapt_datetimefield_value(now)  # compared as the ORM stores it (UTC on SQLite)
-    condition, params = "", []
-    if missed_only:
-        condition = f" AND {_missed_condition()}"
-        params = [at if connection.vendor == "postgresql" else int(now.timestamp())]
+    condition = f" AND {_missed_condition()}" if missed_only else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {visits} SET status = %s "  # noqa: S608 # nosec B608 - model table name
-            f"WHERE status = %s AND late_at <= %s AND actual_start IS NULL{condition} RETURNING provider_id",
-            [new, current, at, *params],
+            f"UPDATE {visits} SET status = %(new)s "  # noqa: S608 # nosec B608 - model table name
+            f"WHERE status = %(current)s AND late_at <= %(now)s AND actual_start IS NULL{condition} "
+            "RETURNING provider_id",
+            {**_scan_params(now), "new": new, "current": current},
         )
         return [provider_id for (provider_id,) in cursor.fetchall()]
 
@@ -739,13 +783,12 @@ def _raise_alerts(status: str, kind: str, now: dt.datetime) -> None:
     conflicts (visits alerted on an earlier scan) are skipped by the unique (visit, kind) constraint."""
     quote = connection.ops.quote_name
     alerts, visits = quote(VisitAlert._meta.db_table), quote(Visit._meta.db_table)
-    at = connection.ops.adapt_datetimefield_value(now)  # stored as the ORM stores it (UTC on SQLite)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {alerts} (visit_id, kind, raised_at, action_taken) "  # noqa: S608 # nosec B608 - model table names
-            f"SELECT id, %s, %s, '' FROM {visits} WHERE status = %s AND late_at <= %s "
-            "ON CONFLICT (visit_id, kind) DO NOTHING",
-            [kind, at, status, at],
+            f"SELECT id, %(kind)s, %(now)s, '' FROM {visits} "
+            "WHERE status = %(status)s AND late_at <= %(now)s ON CONFLICT (visit_id, kind) DO NOTHING",
+            {**_scan_params(now), "kind": kind, "status": status},
         )
 
 
@@ -762,24 +805,41 @@ def escalation_minutes(*, council_id: int, on: dt.date) -> int:
 
 def _escalate(now: dt.datetime) -> int:
     """Open alerts past their council's escalation time, for visits still not checked in: one update and
-    one notification per council, however many alerts."""
-    open_alerts = VisitAlert.objects.filter(
-        acknowledged_at__isnull=True,
-        escalated_at__isnull=True,
-        visit__actual_start__isnull=True,
-        visit__status__in=(VisitStatus.LATE, VisitStatus.MISSED),
+    one notification per council, however many alerts.
+
+    Read in two single-table steps (open alerts, then their visits by primary key) rather than one join:
+    right after a burst of alerts the planner's statistics still describe an empty alerts table, and a
+    join it plans on them can scan that table once per visit (50 s for a day of 100,000 visits)."""
+    soonest = now - dt.timedelta(minutes=_soonest_escalation_minutes())
+    open_alerts = list(
+        VisitAlert.objects.filter(
+            acknowledged_at__isnull=True, escalated_at__isnull=True, raised_at__lte=soonest
+        ).values_list("pk", "visit_id", "raised_at")
     )
-    total = 0
-    councils = open_alerts.order_by().values_list("visit__council_id", flat=True).distinct()
-    for council_id in list(councils):
-        minutes = escalation_minutes(council_id=council_id, on=timezone.localdate(now))
-        due = list(
-            open_alerts.filter(
-                visit__council_id=council_id, raised_at__lte=now - dt.timedelta(minutes=minutes)
-            ).values_list("pk", flat=True)
+    if not open_alerts:
+        return 0
+    council_of: dict[int, int] = {}
+    for chunk in _chunks(sorted({visit_id for _, visit_id, _ in open_alerts})):
+        council_of.update(
+            Visit.objects.filter(
+                pk__in=chunk,
+                actual_start__isnull=True,
+                status__in=(VisitStatus.LATE, VisitStatus.MISSED),
+            ).values_list("pk", "council_id")
         )
-        if not due:
-            continue
+    due_by_council: dict[int, list[int]] = {}
+    cutoffs: dict[int, dt.datetime] = {}
+    for alert_id, visit_id, raised_at in open_alerts:
+        council_id = council_of.get(visit_id)
+        if council_id is None:
+            continue  # checked in (or cancelled) since the alert: nothing to escalate
+        if council_id not in cutoffs:
+            minutes = escalation_minutes(council_id=council_id, on=timezone.localdate(now))
+            cutoffs[council_id] = now - dt.timedelta(minutes=minutes)
+        if raised_at <= cutoffs[council_id]:
+            due_by_council.setdefault(council_id, []).append(alert_id)
+    total = 0
+    for council_id, due in due_by_council.items():
         for chunk in _chunks(due):
             total += VisitAlert.objects.filter(pk__in=chunk, escalated_at__isnull=True).update(
                 escalated_at=now
@@ -796,6 +856,18 @@ def _escalate(now: dt.datetime) -> int:
             link="/visits/board/",
         )
     return total
+
+
+def _soonest_escalation_minutes() -> int:
+    """No council escalates sooner than this, so alerts raised since cannot be due (the first scan of a
+    busy day raises thousands of alerts and escalates none of them)."""
+    live = Framework.objects.filter(status=FrameworkStatus.LIVE).aggregate(m=Min("late_escalation_minutes"))
+    return min(m for m in (live["m"], settings.VISITS_LATE_ESCALATION_MINUTES) if m is not None)
+
+
+def _chunks(ids: list[int], size: int = 2000):
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
 def _notify_providers(late: list[int], missed: list[int]) -> None:
