@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
-import time
 
 from django.core.management.base import BaseCommand
-from django_otp.oath import TOTP
 
+from homecare.accounts.authenticator import authenticator_code
 from homecare.demo.borough import DEMO_TOTP_KEY_HEX
 
 
@@ -16,9 +15,7 @@ def demo_key_base32() -> str:
 
 
 def demo_code_now() -> str:
-    totp = TOTP(bytes.fromhex(DEMO_TOTP_KEY_HEX), step=30, t0=0, digits=6, drift=0)
-    totp.time = time.time()
-    return f"{totp.token():06d}"
+    return authenticator_code(bytes.fromhex(DEMO_TOTP_KEY_HEX))
 
 
 class Command(BaseCommand):
