@@ -46,6 +46,8 @@ bench: install
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.visits $(VISITS_BENCH_ARGS)
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.payments $(PAYMENTS_BENCH_ARGS)
 	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.rostering $(ROSTERING_BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.reporting $(REPORTING_BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=homecare.config.settings.bench $(PY) -m bench.reliability $(RELIABILITY_BENCH_ARGS)
 
 worker: install
 	$(MANAGE) rqworker default

@@ -6,16 +6,23 @@ from homecare.accounts.models import Role
 from homecare.accounts.permissions import (
     can_respond_to_offers,
     manages_provider,
+    plans_rotas,
     sees_frameworks,
     sees_market_summary,
     sees_payments,
     sees_people,
+    sees_performance,
     sees_quality,
     sees_records,
     sees_visit_board,
     sees_waiting_list,
     sets_fees,
     submits_sitreps,
+)
+
+# The KPI pages are open to more roles (by URL); the navigation shows them to those whose work they are.
+PERFORMANCE_NAV_ROLES = frozenset(
+    {Role.ANALYST, Role.COMMISSIONER, Role.NHS_PARTNER_OFFICER, Role.PROVIDER_MANAGER}
 )
 
 
@@ -52,10 +59,17 @@ def navigation(request):
         items.append(("Quality", reverse("quality:home")))
     if sees_records(user):
         items.append(("Records", reverse("records:index")))
+    if sees_people(user):
+        # Budgets of hours, outcome reviews and feedback (ADR 0014); providers see their own packages'.
+        items.append(("Budgets and feedback", reverse("outcomes:budgets")))
     if sees_market_summary(user):
         items.append(("Market", reverse("market:overview")))
     elif submits_sitreps(user):
         items.append(("Sitreps", reverse("market:sitreps")))
+    if plans_rotas(user):
+        items.append(("Rotas", reverse("rostering:plans")))
+    if sees_performance(user) and user.role in PERFORMANCE_NAV_ROLES:
+        items.append(("Performance", reverse("reporting:kpis")))
     current = request.path
     return {
         "nav_items": [

@@ -117,6 +117,31 @@ def can_edit_provider_profile(user: User, provider) -> bool:
     return manages_provider(user, provider) or can_manage_frameworks(user)
 
 
+# --- lead providers, subcontractors and the living-wage floor (ADR 0015) --------------------------
+
+
+def decides_subcontracting(user: User) -> bool:
+    """Appoint lead providers; approve, refuse, suspend and end subcontractors; set the wage floor."""
+    return can_manage_frameworks(user)
+
+
+def registers_subcontractors(user: User, lead) -> bool:
+    """A lead provider's managers register its subcontractors and give them visits."""
+    return manages_provider(user, lead)
+
+
+def sees_subcontracting(user: User) -> bool:
+    """Council staff (their council's registrations and monitoring); a provider's managers (as lead or
+    as subcontractor: the selectors narrow each to its own)."""
+    return _council_role(user, *ROLES_BY_ORGANISATION_TYPE[OrganisationType.COUNCIL]) or _provider_manager(
+        user
+    )
+
+
+def attests_lowest_pay(user: User, provider) -> bool:
+    return manages_provider(user, provider)
+
+
 # --- visits and call monitoring -----------------------------------------------------------------
 
 
@@ -281,3 +306,67 @@ def decides_disposals(user: User) -> bool:
 
 def sees_records(user: User) -> bool:
     return can_export_subject_access(user) or decides_disposals(user)
+
+
+# --- outcome-based homecare: budgets of hours, reviews, feedback (ADR 0014) ----------------------
+
+
+def configures_budgets(user: User) -> bool:
+    """The council's carry-over rule for budgets of hours: commissioners (and administrators)."""
+    return _council_role(user, Role.COMMISSIONER, Role.ADMINISTRATOR)
+
+
+def approves_budget_excess(user: User) -> bool:
+    """Approve hours over a week's budget and act on budget alerts: practitioners and brokers."""
+    return _council_role(user, Role.PRACTITIONER, Role.BROKER)
+
+
+def reviews_outcomes(user: User) -> bool:
+    """Review the person's outcomes with them (and change the budget): practitioners."""
+    return _council_role(user, Role.PRACTITIONER)
+
+
+def records_feedback(user: User) -> bool:
+    """Take feedback on the person's behalf, print forms, make one-time links: council officers who meet
+    people (never the provider the feedback is about)."""
+    return _council_role(user, Role.PRACTITIONER, Role.BROKER, Role.COMMISSIONER, Role.ADMINISTRATOR)
+
+
+def sees_allocation_fairness(user: User) -> bool:
+    """Equality of allocations across groups (aggregates only): commissioners, analysts, administrators."""
+    return _council_role(user, Role.COMMISSIONER, Role.ANALYST, Role.ADMINISTRATOR)
+
+
+# --- rota planning (ADR 0013) -------------------------------------------------------------------
+
+
+def plans_rotas(user: User) -> bool:
+    """Plan, change and publish rotas and keep care workers' rota profiles: a provider's managers, for
+    their own organisation's care workers and the visits it delivers."""
+    return can_respond_to_offers(user)
+
+
+# --- reporting: KPIs and national returns (ADR 0012) ---------------------------------------------
+
+
+def sees_performance(user: User) -> bool:
+    """The KPI table: council staff (their council's figures), the NHS partner (NHS-funded care only) and a
+    provider's managers (their own figures); reporting.populations narrows each to its population."""
+    from homecare.reporting.populations import populations_for
+
+    org = user.organisation if user.is_authenticated else None
+    if org is None or user.role == Role.CARE_WORKER:
+        return False
+    if org.type == OrganisationType.PROVIDER:
+        return _provider_manager(user)
+    return bool(populations_for(user=user))
+
+
+def comments_on_kpis(user: User) -> bool:
+    """Write the officer's comment for the committee, and refresh the figures: analysts and commissioners."""
+    return _council_role(user, Role.ANALYST, Role.COMMISSIONER)
+
+
+def produces_national_returns(user: User) -> bool:
+    """The quarterly Client Level Data file (NHS numbers and dates of birth): analysts only."""
+    return _council_role(user, Role.ANALYST)

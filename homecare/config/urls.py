@@ -13,6 +13,9 @@ urlpatterns = [
     path("quality/", include("homecare.quality.urls")),
     path("records/", include("homecare.records.urls")),
     path("market/", include("homecare.market.urls")),
+    path("performance/", include("homecare.reporting.urls")),
+    path("outcomes/", include("homecare.outcomes.urls")),
+    path("rotas/", include("homecare.rostering.urls")),
     path("api/v1/", api.urls),
 ]
 

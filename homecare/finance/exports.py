@@ -68,11 +68,13 @@ def nhs_recharge_file(run: PaymentRun) -> str:
     """The NHS partner's share, per package: what the council recharges for CHC and joint packages."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Package", "NHS number", "Funding", "Provider", "Visits", "Line total", "NHS share"])
+    writer.writerow(
+        ["Package", "NHS number", "Funding", "Provider", "Visits", "Line total", "NHS share", "Delivered by"]
+    )
     totals: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
     for line in (
         StatementLine.objects.filter(statement__run=run, nhs_amount__gt=0)
-        .select_related("package", "person", "statement__provider")
+        .select_related("package", "person", "statement__provider", "subcontractor")
         .order_by("package__reference", "id")
     ):
         key = (
@@ -80,12 +82,51 @@ def nhs_recharge_file(run: PaymentRun) -> str:
             line.person.nhs_number or "",
             line.get_funding_display(),
             line.statement.provider.name,
+            _delivered_by(line),
         )
         totals[key][0] += line.visits
         totals[key][1] += line.amount
         totals[key][2] += line.nhs_amount
-    for key, (visits, amount, nhs) in totals.items():
-        writer.writerow([*key, visits, f"{amount:.2f}", f"{nhs:.2f}"])
+    for (*key, delivered_by), (visits, amount, nhs) in totals.items():
+        writer.writerow([*key, visits, f"{amount:.2f}", f"{nhs:.2f}", delivered_by])
+    return out.getvalue()
+
+
+def _delivered_by(line: StatementLine) -> str:
+    """Who delivered a line's visits: the statement's provider, or its subcontractor (ADR 0015)."""
+    return line.subcontractor.name if line.subcontractor_id else line.statement.provider.name
+
+
+def statement_lines_file(statement: Statement) -> str:
+    """A statement's lines as CSV (people by case reference): what was paid, at what rate, delivered by
+    whom: the provider itself or, under the lead-provider model, its subcontractor."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "Case ref", "Package", "Delivered by", "Subcontractor", "Care", "Carers", "Day", "Visits",
+            "Minutes", "Nights", "Rate", "Amount", "Held",
+        ]
+    )
+    lines = statement.lines.select_related("person", "package", "subcontractor", "statement__provider")
+    for line in lines.order_by("kind", "package_id", "id"):
+        writer.writerow(
+            [
+                line.person.case_reference,
+                line.package.reference,
+                _delivered_by(line),
+                "yes" if line.subcontractor_id else "no",
+                line.get_care_type_display(),
+                line.carers,
+                line.day_type,
+                line.visits,
+                line.minutes,
+                line.nights,
+                f"{line.rate:.2f}",
+                f"{line.amount:.2f}",
+                line.hold_reason if line.kind == LineKind.HELD else "",
+            ]
+        )
     return out.getvalue()
 
 
@@ -110,19 +151,21 @@ def remittance_pdf(statement: Statement) -> bytes:
     ):
         pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    widths = (28, 26, 22, 16, 18, 22, 22, 26)
-    headers = ("Case ref", "Package", "Care", "Carers", "Visits", "Minutes", "Rate", "Amount")
+    widths = (24, 22, 36, 18, 12, 14, 16, 18, 22)
+    headers = ("Case ref", "Package", "Delivered by", "Care", "Carers", "Visits", "Minutes", "Rate", "Amount")
     pdf.set_font("Helvetica", "B", 9)
     for w, h in zip(widths, headers, strict=True):
         pdf.cell(w, 6, h, border="B")
     pdf.ln()
     pdf.set_font("Helvetica", size=9)
-    for line in statement.lines.select_related("person", "package").order_by("kind", "package_id", "id"):
+    lines = statement.lines.select_related("person", "package", "subcontractor", "statement__provider")
+    for line in lines.order_by("kind", "package_id", "id"):
         held = line.kind == LineKind.HELD
         values = (
             line.person.case_reference,
             line.package.reference,
-            line.get_care_type_display()[:12],
+            _delivered_by(line)[:22],
+            line.get_care_type_display()[:10],
             str(line.carers),
             str(line.visits),
             str(line.minutes),

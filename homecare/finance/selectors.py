@@ -48,14 +48,14 @@ def statement_for_user(*, user: User, pk: int) -> Statement:
 def line_for_user(*, user: User, pk: int) -> StatementLine:
     return get_object_or_404(
         StatementLine.objects.filter(statement__in=statements_visible_to(user=user)).select_related(
-            "statement__run", "statement__provider", "package", "person", "visit"
+            "statement__run", "statement__provider", "package", "person", "visit", "subcontractor"
         ),
         pk=pk,
     )
 
 
 def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
-    return statement.lines.select_related("package", "person", "visit").order_by(
+    return statement.lines.select_related("package", "person", "visit", "subcontractor").order_by(
         "kind", "person__family_name", "package_id", "care_type", "day_type", "id"
     )
 
@@ -82,6 +82,7 @@ def line_visits(*, line: StatementLine):
         care_type=line.care_type,
         carers_required=line.carers,
         status="completed",
+        delivered_by_id=line.subcontractor_id,  # None: the provider's own care workers
     ).order_by("planned_start")
 
 

@@ -7,7 +7,9 @@ How a run is calculated (`run_calculate`):
    unverified or out of range, implausibly short, a doubtful phone clock: `rules.hold_reasons`) is a
    held line, unpaid, until a manager resolves it (`hold_resolve`); a resolution to pay it pays the
    minutes decided.
-3. Everything else is summed in the database, grouped by package version, care type, carers and day:
+3. Everything else is summed in the database, grouped by package version, care type, carers, day and
+   who delivered it (a lead provider's subcontractor's visits are lines of their own, on the lead's
+   statement with the subcontractor named: ADR 0015):
    payable minutes per visit are the verified minutes rounded to the framework's step and capped at
    planned + approved extra time (or the planned + extra minutes on a commissioned basis), with the
    minimum charge; sleep-ins count nights.
@@ -47,6 +49,7 @@ from homecare.finance.models import (
     Statement,
     StatementLine,
 )
+from homecare.outcomes.payments import cap_to_weekly_budgets
 from homecare.people.models import CareType, Funding, PackageVersion
 from homecare.platform.audit_log import audit_record
 from homecare.platform.calendar import is_bank_holiday
@@ -267,6 +270,7 @@ def _calculate(run: PaymentRun) -> None:
             "package_id",
             "person_id",
             "provider_id",
+            "delivered_by_id",
             "version_id",
             "version__funding",
             "version__nhs_share_percent",
@@ -288,8 +292,10 @@ def _calculate(run: PaymentRun) -> None:
             "package_id",
             "person_id",
             "provider_id",
+            "delivered_by_id",
             "version_id",
             "version__funding",
+            "version__care_model",
             "version__nhs_share_percent",
             "care_type",
             "carers_required",
@@ -304,10 +310,12 @@ def _calculate(run: PaymentRun) -> None:
         .exclude(pk__in=list(resolutions))
         .values(
             "provider_id",
+            "delivered_by_id",
             "package_id",
             "person_id",
             "version_id",
             "version__funding",
+            "version__care_model",
             "version__nhs_share_percent",
             "care_type",
             "carers_required",
@@ -346,6 +354,7 @@ def _calculate(run: PaymentRun) -> None:
             day_type,
             kind,
             visit_id,
+            row.get("delivered_by_id"),  # a subcontractor's visits are lines of their own (ADR 0015)
         )
         line = lines.setdefault(
             key,
@@ -365,17 +374,23 @@ def _calculate(run: PaymentRun) -> None:
                 "visits": 0,
                 "minutes": 0,
                 "hold": hold,
+                "subcontractor_id": row.get("delivered_by_id"),
             },
         )
         line["visits"] += count
         line["minutes"] += minutes
 
-    for g in group_rows:
+    paid_rows = group_rows + [
+        {**r, "minutes": resolutions[r["pk"]].minutes or 0, "n": 1}
+        for r in resolved_rows
+        if resolutions[r["pk"]].decision == HoldDecision.PAY
+    ]
+    # Budget-of-hours packages: the delivered hours within each week's budget (ADR 0014); other rows as-is.
+    paid_rows = cap_to_weekly_budgets(
+        run=run, rows=paid_rows, payable=_payable_expression(terms), held_q=held_q
+    )
+    for g in paid_rows:
         add(g, g["minutes"] or 0, g["n"])
-    for r in resolved_rows:
-        resolution = resolutions[r["pk"]]
-        if resolution.decision == HoldDecision.PAY:
-            add(r, resolution.minutes or 0, 1, kind=LineKind.VISITS)
     for h in held_rows:
         reasons = rules.hold_reasons(
             terms=terms,
@@ -466,6 +481,7 @@ def _write(run: PaymentRun, built) -> None:
                     council,
                     nhs,
                     line["hold"],
+                    line["subcontractor_id"],
                 ),
             )
         )
@@ -483,7 +499,7 @@ def _write(run: PaymentRun, built) -> None:
 _LINE_COLUMNS = (
     "statement_id", "kind", "package_id", "person_id", "visit_id", "funding", "care_type", "carers",
     "rate_card_id", "day_type", "rate", "visits", "minutes", "nights", "amount", "council_amount",
-    "nhs_amount", "hold_reason",
+    "nhs_amount", "hold_reason", "subcontractor_id",
 )
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from homecare.govuk_forms.forms import GovukDateField, GovukForm, GovukModelForm, GovukTimeField
 from homecare.people import rules
-from homecare.people.models import CareModel, CareType, Funding, Person, PersonalCareTask
+from homecare.people.models import CareModel, CareType, EquipmentType, Funding, Person, PersonalCareTask
 from homecare.people.services import PERSON_FIELDS
 
 DAY_CHOICES = [(str(i), name) for i, name in enumerate(rules.DAY_NAMES)]
@@ -247,3 +247,17 @@ class ChangeForm(GovukForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter the reason for the change"},
     )
+
+
+class EquipmentForm(GovukForm):
+    """Telecare or other equipment in a support plan."""
+
+    equipment_type = forms.ChoiceField(
+        label="Type of equipment", choices=EquipmentType.choices, widget=forms.RadioSelect
+    )
+    supplier = forms.CharField(label="Supplier", required=False, max_length=200)
+    installed_on = GovukDateField(label="Installed on", required=False, help_text="For example, 27 3 2026")
+    review_on = GovukDateField(
+        label="Review date", required=False, help_text="When to check it still meets the need"
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))

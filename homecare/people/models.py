@@ -340,3 +340,42 @@ class VisitPattern(models.Model):
     @property
     def task_labels(self) -> list[str]:
         return [PersonalCareTask(t).label for t in self.tasks if t in PersonalCareTask.values]
+
+
+class EquipmentType(models.TextChoices):
+    PENDANT_ALARM = "pendant_alarm", "Pendant alarm"
+    FALLS_DETECTOR = "falls_detector", "Falls detector"
+    MEDICATION_DISPENSER = "medication_dispenser", "Medication dispenser"
+    DOOR_SENSOR = "door_sensor", "Door sensor"
+    KEY_SAFE = "key_safe", "Key safe"
+    GPS_LOCATOR = "gps_locator", "GPS locator"
+    OTHER = "other", "Other (described in the notes)"
+
+
+class SupportPlanEquipment(models.Model):
+    """Telecare and other equipment in the plan alongside visits (technology-enabled care)."""
+
+    support_plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="equipment")
+    equipment_type = models.CharField(max_length=24, choices=EquipmentType.choices)
+    supplier = models.CharField(max_length=200, blank=True)
+    installed_on = models.DateField(null=True, blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(review_on__isnull=True)
+                | models.Q(installed_on__isnull=True)
+                | models.Q(review_on__gte=models.F("installed_on")),
+                name="equipment_review_not_before_install",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_equipment_type_display()

@@ -22,12 +22,14 @@ from homecare.accounts.models import Organisation, User
 from homecare.people import rules, state
 from homecare.people.models import (
     CareModel,
+    EquipmentType,
     Package,
     PackageStatus,
     PackageStatusChange,
     PackageVersion,
     Person,
     SupportPlan,
+    SupportPlanEquipment,
     SupportPlanOutcome,
     SupportPlanStatus,
     VersionStatus,
@@ -232,6 +234,43 @@ def support_plan_complete(*, actor: User, plan: SupportPlan) -> SupportPlan:
     plan.completed_by = actor
     save_audited(plan, actor=actor, reason="Support plan completed")
     return plan
+
+
+@transaction.atomic
+def support_plan_equipment_add(
+    *,
+    actor: User,
+    plan: SupportPlan,
+    equipment_type: str,
+    supplier: str = "",
+    installed_on: dt.date | None = None,
+    review_on: dt.date | None = None,
+    notes: str = "",
+) -> SupportPlanEquipment:
+    """List telecare or other equipment in the plan (alongside visits). Draft or completed plans alike:
+    equipment is often installed after the plan is agreed."""
+    errors: dict[str, str] = {}
+    if equipment_type not in EquipmentType.values:
+        errors["equipment_type"] = "Choose the type of equipment"
+    elif equipment_type == EquipmentType.OTHER and not notes.strip():
+        errors["notes"] = "Describe the equipment"
+    if installed_on and installed_on > timezone.localdate():
+        errors["installed_on"] = "The installation date must be today or in the past"
+    if installed_on and review_on and review_on < installed_on:
+        errors["review_on"] = "The review date must be on or after the installation date"
+    if errors:
+        raise ValidationError(errors)
+    item = SupportPlanEquipment(
+        support_plan=plan,
+        equipment_type=equipment_type,
+        supplier=supplier.strip(),
+        installed_on=installed_on,
+        review_on=review_on,
+        notes=notes.strip(),
+        added_by=actor,
+    )
+    save_audited(item, actor=actor, reason="Equipment added to the support plan")
+    return item
 
 
 # --- packages -----------------------------------------------------------------------------------

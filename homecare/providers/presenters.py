@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from homecare.providers import state
+from homecare.providers import rules, state
 from homecare.providers.models import Framework, Lot, RateCard
 
 STATUS_TAGS = {
@@ -125,3 +125,64 @@ def provider_row_views(rows) -> list[ProviderRowView]:
         )
         for r in rows
     ]
+
+
+# --- lead providers, subcontractors and the living-wage floor (ADR 0015) --------------------------
+
+SUBCONTRACTING_TAGS = {
+    "proposed": "govuk-tag--blue",
+    "approved": "govuk-tag--green",
+    "refused": "govuk-tag--grey",
+    "suspended": "govuk-tag--red",
+    "ended": "govuk-tag--grey",
+}
+PAY_PERIOD_TAGS = {
+    "met": ("Met", "govuk-tag--green"),
+    "shortfall": ("Below the floor", "govuk-tag--red"),
+    "missing": ("Not attested", "govuk-tag--orange"),
+    "due": ("Due", "govuk-tag--grey"),
+    "no_floor": ("No floor set", "govuk-tag--grey"),
+}
+
+
+def subcontracting_tag(status: str) -> str:
+    return SUBCONTRACTING_TAGS.get(status, "")
+
+
+@dataclass
+class PeriodCell:
+    label: str
+    tag_text: str
+    tag: str
+    floor: object
+    lowest: object
+    shortfall: object
+
+
+@dataclass
+class WageRowView:
+    organisation: object
+    relation: str
+    cells: list[PeriodCell]
+    flags: int
+
+
+def wage_row_views(rows) -> list[WageRowView]:
+    """Each organisation's pay periods as table cells, flagged ones (shortfall, missing) tagged."""
+    views = []
+    for row in rows:
+        cells = []
+        for p in row.periods:
+            text, tag = PAY_PERIOD_TAGS[p.status]
+            cells.append(
+                PeriodCell(
+                    label=rules.pay_period_label(p.period_start),
+                    tag_text=text,
+                    tag=tag,
+                    floor=p.floor,
+                    lowest=p.attestation.lowest_hourly_pay if p.attestation else None,
+                    shortfall=p.shortfall,
+                )
+            )
+        views.append(WageRowView(row.organisation, row.relation, cells, len(row.flags)))
+    return views

@@ -81,3 +81,65 @@ def enhancement_for(
 def long_date(day: dt.date) -> str:
     """3 March 2027 (GOV.UK style: no leading zero)."""
     return f"{day.day} {day:%B %Y}"
+
+
+# --- the living-wage floor ----------------------------------------------------------------------
+
+# Lowest pay is attested per calendar quarter (January, April, July and October: April also starts the
+# financial year, when new floors usually take effect).
+PAY_PERIOD_MONTHS = 3
+
+
+def pay_period_start(day: dt.date) -> dt.date:
+    """The first day of the pay period that contains `day`."""
+    month = (day.month - 1) // PAY_PERIOD_MONTHS * PAY_PERIOD_MONTHS + 1
+    return dt.date(day.year, month, 1)
+
+
+def next_pay_period(start: dt.date) -> dt.date:
+    month = start.month - 1 + PAY_PERIOD_MONTHS
+    return dt.date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def pay_period_end(start: dt.date) -> dt.date:
+    return next_pay_period(start) - dt.timedelta(days=1)
+
+
+def pay_period_label(start: dt.date) -> str:
+    """April to June 2026."""
+    end = pay_period_end(start)
+    return f"{start:%B} to {end:%B %Y}"
+
+
+def is_pay_period_start(day: dt.date) -> bool:
+    return pay_period_start(day) == day
+
+
+def pay_periods(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The starts of every pay period from the one containing `first` to the one containing `last`."""
+    periods, start = [], pay_period_start(first)
+    while start <= last:
+        periods.append(start)
+        start = next_pay_period(start)
+    return periods
+
+
+def floor_on(floors: list[tuple[dt.date, int, Decimal]], day: dt.date) -> Decimal | None:
+    """The floor in force on a day, from (effective from, entry order, amount) rows: the latest
+    effective date on or before it, and for two rows of the same date the later entry (a correction)."""
+    in_force = [f for f in floors if f[0] <= day]
+    return max(in_force, key=lambda f: (f[0], f[1]))[2] if in_force else None
+
+
+def floor_for_period(floors: list[tuple[dt.date, int, Decimal]], period_start: dt.date) -> Decimal | None:
+    """The floor a pay period is held to: the one in force on its first day. A floor that takes effect
+    part-way through a period applies from the next one, so a provider is never held to a rate for
+    weeks before it began."""
+    return floor_on(floors, period_start)
+
+
+def pay_shortfall(lowest_hourly_pay: Decimal, floor: Decimal | None) -> Decimal | None:
+    """How far the lowest pay falls below the floor (None when it does not, or there is no floor)."""
+    if floor is None or lowest_hourly_pay >= floor:
+        return None
+    return floor - lowest_hourly_pay

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homecare.providers.models import FrameworkStatus as S
+from homecare.providers.models import SubcontractingStatus as Sub
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,54 @@ def transition_for(name: str, current: str) -> Transition:
 
 def available_transitions(current: str) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if current in t.source]
+
+
+# --- subcontracting ------------------------------------------------------------------------------
+# proposed → approved | refused; approved → suspended → approved (reinstated); any live → ended.
+# Written as immutable SubcontractingStatusChange rows by providers.subcontracting.subcontracting_decide.
+
+SUBCONTRACTING_TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition("approve", "Approve the subcontractor", frozenset({Sub.PROPOSED}), Sub.APPROVED),
+        Transition(
+            "refuse", "Refuse the subcontractor", frozenset({Sub.PROPOSED}), Sub.REFUSED, needs_reason=True
+        ),
+        Transition(
+            "suspend",
+            "Suspend the subcontractor from new work",
+            frozenset({Sub.APPROVED}),
+            Sub.SUSPENDED,
+            needs_reason=True,
+        ),
+        Transition(
+            "reinstate", "Lift the suspension", frozenset({Sub.SUSPENDED}), Sub.APPROVED, needs_reason=True
+        ),
+        Transition(
+            "end",
+            "End the subcontracting",
+            frozenset({Sub.PROPOSED, Sub.APPROVED, Sub.SUSPENDED}),
+            Sub.ENDED,
+            needs_reason=True,
+        ),
+    )
+}
+
+
+class SubcontractingTransitionNotAllowed(Exception):
+    def __init__(self, transition: str, status: str):
+        self.transition, self.status = transition, status
+        step = SUBCONTRACTING_TRANSITIONS.get(transition)
+        label = step.label.lower() if step else transition
+        super().__init__(f"You cannot {label} while it is {Sub(status).label.lower()}")
+
+
+def subcontracting_transition_for(name: str, current: str) -> Transition:
+    transition = SUBCONTRACTING_TRANSITIONS.get(name)
+    if transition is None or current not in transition.source:
+        raise SubcontractingTransitionNotAllowed(name, current)
+    return transition
+
+
+def subcontracting_transitions(current: str) -> list[Transition]:
+    return [t for t in SUBCONTRACTING_TRANSITIONS.values() if current in t.source]

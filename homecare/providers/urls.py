@@ -1,6 +1,6 @@
 from django.urls import path
 
-from homecare.providers import views
+from homecare.providers import views, views_subcontracting
 
 app_name = "providers"
 urlpatterns = [
@@ -24,4 +24,23 @@ urlpatterns = [
     path("<int:provider_pk>/capacity", views.capacity_declare, name="capacity"),
     path("<int:provider_pk>/ethical-employment", views.ethical_declaration, name="ethical-declaration"),
     path("suspensions/<int:suspension_pk>/end", views.suspension_end, name="suspension-end"),
+    # Lead providers, subcontractors and the living-wage floor (ADR 0015).
+    path("lead-providers", views_subcontracting.lead_appointments, name="lead-appointments"),
+    path("lead-providers/new", views_subcontracting.lead_appoint, name="lead-appoint"),
+    path("subcontracting/", views_subcontracting.subcontracting_list, name="subcontracting-list"),
+    path("subcontracting/new", views_subcontracting.subcontractor_register, name="subcontractor-register"),
+    path(
+        "subcontracting/<int:subcontracting_pk>",
+        views_subcontracting.subcontracting_detail,
+        name="subcontracting",
+    ),
+    path(
+        "subcontracting/<int:subcontracting_pk>/<slug:step>",
+        views_subcontracting.subcontracting_decide,
+        name="subcontracting-decide",
+    ),
+    path("<int:provider_pk>/subcontractors", views_subcontracting.lead_monitoring, name="lead-monitoring"),
+    path("<int:provider_pk>/lowest-pay", views_subcontracting.lowest_pay_attest, name="lowest-pay-attest"),
+    path("living-wage", views_subcontracting.living_wage_page, name="living-wage"),
+    path("living-wage/floors/new", views_subcontracting.wage_floor_set, name="wage-floor-set"),
 ]

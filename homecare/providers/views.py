@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -227,8 +228,36 @@ def provider_detail(request, provider_pk: int):
             "can_declare_capacity": permissions.can_declare_capacity(user, provider),
             "can_declare_ethics": permissions.can_declare_ethical_employment(user, provider),
             "can_edit_profile": permissions.can_edit_provider_profile(user, provider),
+            **_lead_model_context(user, provider, today),
         },
     )
+
+
+def _lead_model_context(user, provider, today):
+    """The provider page's lead-provider and living-wage parts (ADR 0015): its pay against the floor of
+    each council the viewer may see it work for (a council officer: theirs), and its subcontracting."""
+    from homecare.providers import selectors_subcontracting as sub_selectors
+
+    councils = sub_selectors.councils_for_attestation(organisation=provider)
+    if user.organisation is not None and user.organisation.is_council:
+        councils = councils.filter(pk=user.organisation_id)
+    elif not permissions.manages_provider(user, provider):
+        councils = councils.none()
+    wage_rows = [
+        (council, presenters.wage_row_views(
+            sub_selectors.wage_checks(council=council, today=today, organisations=[provider])
+        )[0])
+        for council in councils
+    ]
+    subcontracts = sub_selectors.subcontractings_list(user=user).filter(
+        Q(lead=provider) | Q(subcontractor=provider)
+    )
+    return {
+        "wage_rows": wage_rows,
+        "can_attest": permissions.attests_lowest_pay(user, provider) and bool(wage_rows),
+        "subcontracts": [(s, presenters.subcontracting_tag(s.status)) for s in subcontracts],
+        "is_lead": sub_selectors.appointments_visible_to(user=user).filter(lead=provider).exists(),
+    }
 
 
 @login_required

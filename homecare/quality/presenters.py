@@ -209,9 +209,19 @@ def score_lines(quality: scoring.QualityScore, *, with_counts: bool) -> list[Sco
         if with_counts
         else "Complaints upheld and safeguarding enquiries substantiated in the last 12 months"
     )
-    w = scoring.WEIGHTS
-    return [
+    w = quality.weights
+    lines = [
         ScoreLine("CQC rating", cqc, f"{quality.cqc_points}", f"{w['cqc']}%"),
         ScoreLine("Council QA", qa, f"{quality.qa_points}", f"{w['qa']}%"),
         ScoreLine("Complaints and safeguarding", outcomes, f"{quality.outcomes_points}", f"{w['outcomes']}%"),
     ]
+    if quality.feedback_points is not None:
+        lines.append(
+            ScoreLine(
+                "Feedback from people and families",
+                f"{facts.feedback_responses} responses in the last 12 months",
+                f"{quality.feedback_points}",
+                f"{w['feedback']}%",
+            )
+        )
+    return lines

@@ -1,6 +1,7 @@
 """The provider quality score: the council's current view of a provider, out of 100, for brokerage.
 
-    score = 40% × CQC points + 40% × QA points + 20% × outcomes points
+    score = 40% × CQC points + 40% × QA points + 20% × outcomes points                (no feedback yet)
+    score = 35% × CQC points + 35% × QA points + 15% × outcomes points + 15% × feedback points
 
 - **CQC points** from the current CQC rating: Outstanding 100, Good 80, Requires Improvement 40,
   Inadequate 0; not yet rated 50.
@@ -9,6 +10,10 @@
 - **Outcomes points**, from complaints and safeguarding about the provider decided in the last 12
   months: 100 − 20 per upheld complaint − 10 per partly upheld − 25 per substantiated s42/other enquiry −
   10 per partly substantiated, never below 0.
+- **Feedback points**, from people's and families' feedback surveys about the provider in the last 12
+  months (outcomes app): the mean answer on the 1–5 scale as points out of 100. Counted only from
+  `settings.OUTCOMES_FEEDBACK_MIN_RESPONSES` responses (default 5): fewer are noise, and a provider
+  with none keeps the three-part score exactly (the weights are renormalised, not padded with 50).
 - Unknowns score 50 (neither rewarded nor punished): a new provider is not ranked above a Good one
   it has never been compared with, nor below one rated Requires Improvement.
 
@@ -31,6 +36,12 @@ CQC_POINTS = {
 QA_POINTS = {"green": Decimal(100), "amber": Decimal(60), "red": Decimal(20)}
 UNKNOWN_POINTS = Decimal(50)
 WEIGHTS = {"cqc": Decimal(40), "qa": Decimal(40), "outcomes": Decimal(20)}
+WEIGHTS_WITH_FEEDBACK = {
+    "cqc": Decimal(35),
+    "qa": Decimal(35),
+    "outcomes": Decimal(15),
+    "feedback": Decimal(15),
+}
 PENALTIES = {
     "upheld": Decimal(20),
     "partly_upheld": Decimal(10),
@@ -51,6 +62,10 @@ class QualityFacts:
     partly_upheld: int = 0
     substantiated: int = 0
     partly_substantiated: int = 0
+    # From feedback surveys (outcomes app): how many responses, and their points out of 100.
+    feedback_responses: int = 0
+    feedback_points: Decimal | None = None
+    feedback_minimum: int = 5
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,11 @@ class QualityScore:
     qa_points: Decimal
     outcomes_points: Decimal
     score: Decimal
+    feedback_points: Decimal | None = None
+
+    @property
+    def weights(self) -> dict[str, Decimal]:
+        return WEIGHTS if self.feedback_points is None else WEIGHTS_WITH_FEEDBACK
 
 
 def outcomes_points(facts: QualityFacts) -> Decimal:
@@ -76,13 +96,22 @@ def score(facts: QualityFacts) -> QualityScore:
     cqc = CQC_POINTS.get(facts.cqc_rating or "", UNKNOWN_POINTS)
     qa = QA_POINTS.get(facts.qa_rag or "", UNKNOWN_POINTS)
     outcomes = outcomes_points(facts)
-    total = (cqc * WEIGHTS["cqc"] + qa * WEIGHTS["qa"] + outcomes * WEIGHTS["outcomes"]) / Decimal(100)
+    feedback = (
+        facts.feedback_points
+        if facts.feedback_points is not None and facts.feedback_responses >= max(1, facts.feedback_minimum)
+        else None
+    )
+    w = WEIGHTS if feedback is None else WEIGHTS_WITH_FEEDBACK
+    total = cqc * w["cqc"] + qa * w["qa"] + outcomes * w["outcomes"]
+    if feedback is not None:
+        total += feedback * w["feedback"]
     return QualityScore(
         facts=facts,
         cqc_points=cqc,
         qa_points=qa,
         outcomes_points=outcomes,
-        score=total.quantize(_TENTH, rounding=ROUND_HALF_UP),
+        score=(total / Decimal(100)).quantize(_TENTH, rounding=ROUND_HALF_UP),
+        feedback_points=feedback,
     )
 
 

@@ -36,6 +36,8 @@ PUBLIC = {
     # The care worker app's manifest and service worker: the installable shell, no personal data.
     "visits:manifest",
     "visits:service-worker",
+    # A person's feedback form from a one-time link: the unguessable token is the authorisation.
+    "outcomes:feedback-answer",
 }
 # URL parameters that name a record, and which record of a "record set" fills them.
 RECORD_PARAMS = {
@@ -72,6 +74,12 @@ RECORD_PARAMS = {
     "import_pk": "cqc_import",
     "proposal_pk": "proposal",
     "sitrep_pk": "sitrep",
+    "subcontracting_pk": "subcontracting",
+    "rota_pk": "rota",
+    "worker_pk": "care_worker",
+    "rota_person_pk": "rota_person",
+    "outcome_review_pk": "outcome_review",
+    "survey_pk": "survey",
 }
 # Parameters that are not records: a fixed, valid value.
 OTHER_PARAMS = {
@@ -82,6 +90,8 @@ OTHER_PARAMS = {
     "response": "accept",
     "action": "calculate",
     "letter": "acknowledgement",
+    # Reporting: a KPI's id (the figures are scoped by the user's population, not by a record).
+    "kpi_id": "missed-visits",
 }
 
 
@@ -154,6 +164,16 @@ class RecordSet:
     proposal: object = None
     # Market oversight: the package's provider's sitrep to the record set's council.
     sitrep: object = None
+    # Lead providers (ADR 0015): the package's provider as lead for the set's lot, and its subcontractor.
+    subcontracting: object = None
+    # Rota planner: a draft plan of the package's provider holding the set's visit (unplanned), one of
+    # its care workers, and the set's person (the provider's rota preferences for them).
+    rota: object = None
+    care_worker: object = None
+    rota_person: object = None
+    # Outcomes: an outcome review of the package and a feedback survey about it (scoped as the package).
+    outcome_review: object = None
+    survey: object = None
 
     def kwargs(self, params) -> dict:
         values = {}
@@ -282,8 +302,13 @@ def _sees(visible: dict, user_name: str, set_name: str, params, route: str = "")
             allowed = _quality_scope(kind, user_name)
         elif kind == "proposal":
             allowed = _records_scope(user_name)
+        elif kind in ("rota", "care_worker", "rota_person"):
+            # Rotas are the provider's managers' own: nobody else reaches them.
+            allowed = {"shared"} if user_name == "provider_manager" else set()
         elif kind == "sitrep":
             allowed = _market_scope(user_name)
+        elif kind == "subcontracting":
+            allowed = _subcontracting_scope(user_name)
         else:
             allowed = visible[user_name]
         if set_name not in allowed:
@@ -364,7 +389,63 @@ def world(db):
     _add_quality_records(sets, users)
     _add_records_records(sets)
     _add_market_records(sets)
+    _add_subcontracting_records(sets)
+    _add_rostering_records(sets)
+    _add_outcomes_records(sets)
     return users, sets, visible
+
+
+# Subcontracting registrations: the council's staff see their council's; the lead's (and the
+# subcontractor's) managers and administrators their own ("shared": Acorn is the lead).
+def _subcontracting_scope(user_name: str) -> set[str]:
+    if user_name.startswith("council"):
+        return {"shared", "council_only"}
+    return {"shared"} if user_name in ("provider_manager", "provider administrator") else set()
+
+
+def _add_subcontracting_records(sets) -> None:
+    from homecare.providers.tests.subcontracting_factories import appoint_lead, register_subcontractor
+
+    for name, records in sets.items():
+        council, lead = records.framework.council, records.package.provider
+        appointment = appoint_lead(
+            commissioner=make_user(organisation=council, role=Role.COMMISSIONER), lead=lead, lot=records.lot
+        )
+        records.subcontracting = register_subcontractor(
+            manager=make_user(organisation=lead, role=Role.PROVIDER_MANAGER),
+            appointment=appointment,
+            name=f"Subcontractor {name}",
+        )
+
+
+def _add_outcomes_records(sets) -> None:
+    from homecare.outcomes.models import FeedbackSurvey, OutcomeReview
+
+    for records in sets.values():
+        package = records.package
+        records.outcome_review = OutcomeReview.objects.create(
+            package=package, support_plan=package.support_plan, reviewed_on=dt.date(2026, 1, 5),
+            person_view="Fine", reviewed_by=package.created_by, created_at=timezone.now(),
+        )
+        records.survey = FeedbackSurvey.objects.create(
+            package=package, person=records.person, council=records.person.council, provider=package.provider,
+            kind="first_weeks", due_on=dt.date(2026, 2, 16), created_at=timezone.now(),
+        )
+
+
+def _add_rostering_records(sets) -> None:
+    from homecare.rostering import services as rostering
+    from homecare.rostering.models import UnplannedVisit
+
+    for records in sets.values():
+        provider = records.package.provider
+        manager = make_user(organisation=provider, role=Role.PROVIDER_MANAGER)
+        records.care_worker = make_user(organisation=provider, role=Role.CARE_WORKER)
+        worker = records.care_worker
+        rostering.profile_save(actor=manager, care_worker=worker, details=rostering.ProfileDetails())
+        records.rota = rostering.plan_create(actor=manager, start_date=records.visit.date)
+        UnplannedVisit.objects.create(plan=records.rota, visit=records.visit, slot=1, reason="Not planned")
+        records.rota_person = records.person
 
 
 def _add_market_records(sets) -> None:
@@ -629,8 +710,9 @@ def _snapshot() -> dict:
         for m in apps.get_models()
         if m._meta.app_label
         in {"accounts", "people", "providers", "brokerage", "platform", "visits", "finance", "market"}
+        | {"rostering"}
         | {"records"}
-        | {"quality"}
+        | {"quality", "outcomes"}
         and m._meta.label not in {"accounts.User", *AUDIT_LOG_MODELS}
     }
     from homecare.people.models import Package
@@ -710,7 +792,8 @@ def test_public_routes_answer_without_a_sign_in(world):
     for route, params in ROUTES:
         if route in PUBLIC and route != "accounts:sign-out":
             response = client.get(reverse(route, kwargs=sets["shared"].kwargs(params)))
-            expected = 404 if route == "api-1.0.0:api-root" else 200  # django-ninja's root lists nothing
+            # django-ninja's root lists nothing; a feedback link with a made-up token opens nothing.
+            expected = 404 if route in ("api-1.0.0:api-root", "outcomes:feedback-answer") else 200
             assert response.status_code == expected, route
 
 

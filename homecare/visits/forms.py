@@ -68,3 +68,25 @@ class AcknowledgeForm(GovukForm):
         help_text="For example: phoned the care worker, told the family about the delay",
         error_messages={"required": "Say what you did, for example who you phoned"},
     )
+
+
+class DeliveryForm(GovukForm):
+    """Who delivers a package's visits from a date (or one visit): the lead's own care workers or one of
+    its approved subcontractors (ADR 0015)."""
+
+    subcontractor = forms.ModelChoiceField(
+        label="Delivered by",
+        queryset=None,
+        required=False,
+        empty_label="Our own care workers",
+    )
+    from_date = GovukDateField(label="From")
+    reason = forms.CharField(
+        label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, subcontractors=None, with_date: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subcontractor"].queryset = subcontractors
+        if not with_date:
+            del self.fields["from_date"]

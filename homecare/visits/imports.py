@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from homecare.accounts.models import OrganisationType, Role, User
+from homecare.platform.audit_log import audit_record
 from homecare.visits import selectors, services
 from homecare.visits.models import CallEvent, EventKind, EventSource, Verification, Visit, VisitStatus
 from homecare.visits.rules import CLOCK_AHEAD_TOLERANCE, LONDON
@@ -570,7 +571,8 @@ def _find_visits(
     user: User, rows: list[_Candidate]
 ) -> tuple[dict[int, Visit], dict[tuple[str, dt.datetime], Visit]]:
     """The user's visits the rows name, in a few bulk queries (by id; by package and planned start)."""
-    visible = selectors.visits_visible_to(user=user).select_related("package").order_by()
+    # Only visits the organisation delivers: a subcontracted visit is evidenced by the subcontractor.
+    visible = selectors.visits_delivered_by(user=user).select_related("package").order_by()
     ids = sorted({r.visit_id for r in rows if r.visit_id is not None})
     by_id: dict[int, Visit] = {}
     for chunk in _chunks(ids):
@@ -804,7 +806,7 @@ def apply(*, user: User, plan: ImportPlan, now: dt.datetime | None = None) -> Im
 
 def _store(*, user: User, plan: ImportPlan, now: dt.datetime) -> ImportResult:
     ids = sorted({r.visit_id for r in plan.rows})
-    visible = selectors.visits_visible_to(user=user).order_by("pk")
+    visible = selectors.visits_delivered_by(user=user).order_by("pk")
     visits: dict[int, Visit] = {}
     for chunk in _chunks(ids):
         # Locked in id order (one order for every import, so two can never deadlock); a phone's event
@@ -850,9 +852,24 @@ def _store(*, user: User, plan: ImportPlan, now: dt.datetime) -> ImportResult:
     refreshed = [visits[pk] for pk in sorted({e.visit_id for e in events})]
     for chunk in _chunks(refreshed):
         services.visits_refresh(visits=chunk, now=now)
-    return ImportResult(
+    result = ImportResult(
         visits=len(refreshed), events=len(events), already_imported=len(plan.already_imported) + already
     )
+    # One sealed entry per committed import (counts only: the file's name and notes may hold personal
+    # data); a refused import raised above and left nothing, this entry included.
+    audit_record(
+        actor=user,
+        action="visits.import_applied",
+        record=user.organisation,
+        summary=f"Visit times imported: {result.visits} visit(s), {result.events} event(s)",
+        payload={
+            "rows": len(plan.rows),
+            "visits": result.visits,
+            "events": result.events,
+            "already_imported": result.already_imported,
+        },
+    )
+    return result
 
 
 def _events_for(user: User, provider_id: int, row: PlannedRow, now: dt.datetime) -> list[CallEvent]:

@@ -58,6 +58,18 @@ class Visit(models.Model):
         related_name="provider_visits",
         db_index=False,
     )
+    # A lead provider's subcontractor delivering this visit (blank: the provider's own care workers). Paid
+    # through the provider's statement. No FK constraint or full index on this hot table: the partial
+    # index below holds only subcontracted visits, so the late scan's updates of the rest never touch it.
+    delivered_by = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subcontracted_visits",
+        db_index=False,
+        db_constraint=False,
+    )
     date = models.DateField(help_text="The day of the visit in Europe/London")
     planned_start = models.DateTimeField()
     planned_minutes = models.PositiveSmallIntegerField()
@@ -88,10 +100,21 @@ class Visit(models.Model):
             models.Index(fields=["status", "late_at"], name="visit_late_scan"),
             models.Index(fields=["provider", "date"], name="visit_provider_day"),
             models.Index(fields=["council", "date"], name="visit_council_day"),
+            models.Index(
+                fields=["delivered_by", "date"],
+                condition=models.Q(delivered_by__isnull=False),
+                name="visit_subcontractor_day",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.package.reference} {self.planned_start:%Y-%m-%d %H:%M}"
+
+    @property
+    def deliverer_id(self) -> int | None:
+        """The organisation whose care workers deliver the visit (and whose managers record and correct
+        it): the subcontractor it was given to, else the package's provider."""
+        return self.delivered_by_id or self.provider_id
 
     @property
     def delivered_minutes(self) -> int | None:
@@ -126,6 +149,33 @@ class VisitAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.care_worker} on {self.visit} (slot {self.slot})"
+
+
+class DeliveryAllocation(AppendOnly):
+    """A lead provider's manager gives a package's visits from a date (or one visit) to an approved
+    subcontractor, or takes them back (`subcontractor` blank). The visits' `delivered_by` follows; this
+    row is the who, when and why, never changed. Visits planned later follow the package's latest
+    allocation in force on their day."""
+
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="delivery_allocations")
+    visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="delivery_allocations"
+    )
+    subcontractor = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_date = models.DateField()
+    visits_moved = models.PositiveIntegerField(default=0)
+    reason = models.TextField(blank=True)
+    allocated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    allocated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-allocated_at", "-id"]
+
+    def __str__(self) -> str:
+        to = self.subcontractor or "the lead provider"
+        return f"{self.package_id} from {self.from_date} to {to}"
 
 
 class EventKind(models.TextChoices):

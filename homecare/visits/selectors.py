@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from homecare.accounts.models import OrganisationType, Role, User
+from homecare.providers import selectors_subcontracting as subcontracting_selectors
 from homecare.visits.models import CallEvent, Visit, VisitAlert, VisitAssignment, VisitStatus
 
 # Council staff who oversee delivery across providers.
@@ -34,6 +35,11 @@ def visits_visible_to(*, user: User) -> QuerySet[Visit]:
     if user.role == Role.CARE_WORKER:
         return Visit.objects.filter(assignments__care_worker=user)
     if org.type == OrganisationType.PROVIDER and user.role == Role.PROVIDER_MANAGER:
+        # A lead sees its packages' visits, whoever delivers them; a subcontractor (ADR 0015) also sees
+        # the visits it delivers, and only those of the lead's. The OR is added only for organisations
+        # registered as subcontractors, so every other provider's board keeps its one-index plan.
+        if subcontracting_selectors.is_subcontractor(organisation_id=org.pk):
+            return Visit.objects.filter(Q(provider=org) | Q(delivered_by=org))
         return Visit.objects.filter(provider=org)
     if org.type == OrganisationType.COUNCIL and user.role in COUNCIL_ROLES:
         return Visit.objects.filter(council=org)
@@ -42,7 +48,7 @@ def visits_visible_to(*, user: User) -> QuerySet[Visit]:
 
 def visit_for_user(*, user: User, pk: int) -> Visit:
     return get_object_or_404(
-        visits_visible_to(user=user).select_related("person", "package", "provider"), pk=pk
+        visits_visible_to(user=user).select_related("person", "package", "provider", "delivered_by"), pk=pk
     )
 
 
@@ -170,11 +176,12 @@ def live_home_tag(*, user: User, person):
 
 
 def care_workers_for(*, user: User, visit: Visit) -> QuerySet[User]:
-    """The active care workers a provider manager may put on their own visit (none for anyone else)."""
-    if user.role != Role.PROVIDER_MANAGER or user.organisation_id != visit.provider_id:
+    """The active care workers a provider manager may put on a visit their organisation delivers (its
+    own, or one a lead gave it as subcontractor); none for anyone else."""
+    if user.role != Role.PROVIDER_MANAGER or user.organisation_id != visit.deliverer_id:
         return User.objects.none()
     return User.objects.filter(
-        organisation_id=visit.provider_id, role=Role.CARE_WORKER, is_active=True
+        organisation_id=visit.deliverer_id, role=Role.CARE_WORKER, is_active=True
     ).order_by("first_name", "last_name", "id")
 
 
@@ -194,4 +201,15 @@ def board_list(*, visits: QuerySet[Visit], show: str = "") -> QuerySet[Visit]:
             Prefetch("assignments", queryset=VisitAssignment.objects.select_related("care_worker"))
         )
         .order_by("planned_start", "id")
+    )
+
+
+def visits_delivered_by(*, user: User) -> QuerySet[Visit]:
+    """The visits a provider manager's organisation delivers (so records evidence for): its own packages'
+    visits it has not given to a subcontractor, and those a lead gave it (ADR 0015)."""
+    if user.role != Role.PROVIDER_MANAGER or user.organisation_id is None:
+        return Visit.objects.none()
+    org = user.organisation_id
+    return visits_visible_to(user=user).filter(
+        Q(provider_id=org, delivered_by__isnull=True) | Q(delivered_by_id=org)
     )

@@ -13,16 +13,25 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from homecare.accounts.models import OrganisationType, Role, User
-from homecare.people.models import Package, PackageStatus, PackageStatusChange, PackageVersion, VersionStatus
+from homecare.people import rules as people_rules
+from homecare.people.models import (
+    CareModel,
+    Package,
+    PackageStatus,
+    PackageStatusChange,
+    PackageVersion,
+    PersonalCareTask,
+    VersionStatus,
+)
 from homecare.platform.notifications import notify
 from homecare.providers import selectors as provider_selectors
 from homecare.providers.models import Framework, FrameworkStatus
 from homecare.quality import services as quality_services
-from homecare.visits import rules, variations
+from homecare.visits import rules, subcontracting, variations
 from homecare.visits.models import (
     AlertKind,
     CallEvent,
@@ -141,6 +150,8 @@ def visits_generate(*, package: Package, start: dt.date | None = None, days: int
                 setattr(visit, f, getattr(new, f))
             visit.save(update_fields=fields)
             result.updated += 1
+    # New visits go to whoever the package's visits are allocated to on their day (ADR 0015).
+    subcontracting.deliverers_apply(package=package, visits=list(wanted.values()))
     Visit.objects.bulk_create(wanted.values())
     result.created = len(wanted)
     # Approved temporary increases (and extra time) apply to visits planned after their approval too.
@@ -165,6 +176,23 @@ def _wanted_visits(package: Package, start: dt.date, end: dt.date) -> dict[dt.da
         if version.effective_to:
             version_end = min(version_end, version.effective_to)
         first, last = max(start, version.effective_from), min(end, version_end)
+        if version.care_model == CareModel.BUDGET_OF_HOURS:
+            # No pattern: the provider plans visits flexibly (visit_plan_flexible). Keep those on days the
+            # budget version still covers, so the nightly roll-forward does not remove them.
+            for flexible in Visit.objects.filter(
+                package=package, pattern__isnull=True, date__gte=first, date__lte=last
+            ):
+                if not _held(flexible.date, holds):
+                    wanted[flexible.planned_start] = _flexible_visit(
+                        package,
+                        version,
+                        flexible.planned_start,
+                        flexible.planned_minutes,
+                        flexible.carers_required,
+                        flexible.tasks,
+                        late_minutes,
+                        flexible.care_type,
+                    )
         for row in version.visit_pattern.all():
             for day in rules.pattern_days(row.days, first, last):
                 if _held(day, holds):
@@ -186,6 +214,88 @@ def _wanted_visits(package: Package, start: dt.date, end: dt.date) -> dict[dt.da
                     late_at=planned + dt.timedelta(minutes=late_minutes),
                 )
     return wanted
+
+
+def _flexible_visit(
+    package, version, planned, minutes, carers, tasks, late_minutes, care_type="day"
+) -> Visit:
+    return Visit(
+        package=package,
+        version=version,
+        pattern=None,
+        person=package.person,
+        council=package.person.council,
+        provider_id=package.provider_id,
+        date=planned.astimezone(rules.LONDON).date(),
+        planned_start=planned,
+        planned_minutes=minutes,
+        carers_required=carers,
+        care_type=care_type,
+        tasks=list(tasks),
+        late_at=planned + dt.timedelta(minutes=late_minutes),
+    )
+
+
+@transaction.atomic
+def visit_plan_flexible(
+    *,
+    actor: User,
+    package: Package,
+    start: dt.datetime,
+    minutes: int,
+    carers_required: int = 1,
+    tasks: tuple[str, ...] | list[str] = (),
+) -> Visit:
+    """A provider's manager plans a visit within a budget-of-hours package (which has no visit pattern).
+
+    Guarantees the invariants of generated visits: an aware start, a valid time band, one or two carers,
+    known tasks, the day's confirmed budget version, the framework's late-alert minutes, and one visit per
+    start time; never on a day the package is on hold, not yet started, ended or in the past. The nightly
+    roll-forward keeps it (and moves it to a newer budget version from that version's date).
+    """
+    package = (
+        Package.objects.select_for_update()
+        .select_related("person__zone", "person__council")
+        .get(pk=package.pk)
+    )
+    _require_manager_of(actor, package.provider_id)
+    if start.tzinfo is None:
+        raise ValidationError({"start": "The start time must include its time zone"})
+    day = start.astimezone(rules.LONDON).date()
+    errors: dict[str, str] = {}
+    problem = people_rules.time_band_problem(minutes)
+    if problem:
+        errors["minutes"] = problem
+    if carers_required not in (1, 2):
+        errors["carers_required"] = "A visit needs one or two carers"
+    if any(t not in PersonalCareTask.values for t in tasks):
+        errors["tasks"] = "Choose tasks from the list"
+    if package.status != PackageStatus.ACTIVE:
+        errors["start"] = "Visits can be planned only while the package is active"
+    elif day < max(timezone.localdate(), package.start_date) or (package.end_date and day > package.end_date):
+        errors["start"] = "Choose a day from today (and the package's start) to the package's end"
+    version = (
+        PackageVersion.objects.filter(package=package, status=VersionStatus.CONFIRMED)
+        .filter(effective_from__lte=day)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+        .order_by("-effective_from", "-number")
+        .first()
+    )
+    if "start" not in errors and (version is None or version.care_model != CareModel.BUDGET_OF_HOURS):
+        errors["start"] = "On this day the package is not a budget of hours: its visits follow its pattern"
+    if not errors and _held(day, _hold_periods(package)):
+        errors["start"] = "The package is on hold that day"
+    planned = start.astimezone(dt.UTC)
+    if not errors and Visit.objects.filter(package=package, planned_start=planned).exists():
+        errors["start"] = "A visit is already planned at that time"
+    if errors:
+        raise ValidationError(errors)
+    late_minutes, _ = alert_minutes(package, day)
+    visit = _flexible_visit(
+        package, version, planned, minutes, carers_required, sorted(set(tasks)), late_minutes
+    )
+    visit.save()
+    return visit
 
 
 def visits_generate_all(*, start: dt.date | None = None, days: int | None = None) -> Generated:
@@ -214,12 +324,14 @@ def _require_manager_of(actor: User, provider_id: int | None) -> None:
 
 @transaction.atomic
 def visit_assign(*, actor: User, visit: Visit, care_worker: User, slot: int | None = None) -> VisitAssignment:
-    """Put a care worker of the visit's provider in a free slot (or the one named, replacing whoever
-    was there). Refuses a worker from another organisation, a worker already on the visit and a slot the
-    visit does not have."""
+    """Put a care worker of the visit's deliverer (its provider, or the subcontractor it was given to) in
+    a free slot (or the one named, replacing whoever was there). Refuses a worker from another
+    organisation, a worker already on the visit, a slot the visit does not have, and a subcontractor the
+    council has suspended from new work."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
-    _require_manager_of(actor, visit.provider_id)
-    if care_worker.role != Role.CARE_WORKER or care_worker.organisation_id != visit.provider_id:
+    _require_manager_of(actor, visit.deliverer_id)
+    subcontracting.require_taking_work(visit=visit)
+    if care_worker.role != Role.CARE_WORKER or care_worker.organisation_id != visit.deliverer_id:
         raise ValidationError({"care_worker": "Choose one of your own care workers"})
     if not care_worker.is_active:
         raise ValidationError({"care_worker": f"{care_worker.get_full_name()} can no longer sign in"})
@@ -244,7 +356,7 @@ def visit_assign(*, actor: User, visit: Visit, care_worker: User, slot: int | No
 
 @transaction.atomic
 def visit_unassign(*, actor: User, assignment: VisitAssignment) -> None:
-    _require_manager_of(actor, assignment.visit.provider_id)
+    _require_manager_of(actor, assignment.visit.deliverer_id)
     assignment.delete()
 
 
@@ -287,9 +399,11 @@ PHONE_KINDS = frozenset({EventKind.CHECK_IN, EventKind.CHECK_OUT, EventKind.NOTE
 
 
 def _may_record(actor: User, visit: Visit) -> bool:
+    """A care worker on the visit, or a manager of the organisation delivering it: a subcontracted visit
+    is evidenced by the subcontractor's call monitoring, not the lead's."""
     if actor.role == Role.CARE_WORKER:
         return visit.assignments.filter(care_worker=actor).exists()
-    return actor.role == Role.PROVIDER_MANAGER and actor.organisation_id == visit.provider_id
+    return actor.role == Role.PROVIDER_MANAGER and actor.organisation_id == visit.deliverer_id
 
 
 def event_record(
@@ -347,7 +461,9 @@ def _recordable_visits(actor: User, visit_ids) -> dict[int, Visit]:
     if actor.role == Role.CARE_WORKER:
         visits = visits.filter(assignments__care_worker=actor)
     elif actor.role == Role.PROVIDER_MANAGER and actor.organisation_id:
-        visits = visits.filter(provider_id=actor.organisation_id)
+        # The organisation delivering the visit (Visit.deliverer_id), as _may_record.
+        org = actor.organisation_id
+        visits = visits.filter(Q(provider_id=org, delivered_by__isnull=True) | Q(delivered_by_id=org))
     else:
         return {}
     return {v.pk: v for v in visits}
@@ -575,8 +691,11 @@ def visits_refresh(*, visits: list[Visit], now: dt.datetime | None = None) -> No
 
 
 def _notify_concern(visit: Visit, event: CallEvent) -> None:
+    # The provider's managers, and the subcontractor's when it delivered the visit.
     managers = User.objects.filter(
-        organisation_id=visit.provider_id, role=Role.PROVIDER_MANAGER, is_active=True
+        organisation_id__in={visit.provider_id, visit.deliverer_id},
+        role=Role.PROVIDER_MANAGER,
+        is_active=True,
     )
     notify(
         recipients=managers,
@@ -602,7 +721,7 @@ def visit_correct(
     """A provider manager's correction: a new event with the reason and the times it sets; the events it
     corrects stay as they were and are shown beside it."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
-    _require_manager_of(actor, visit.provider_id)
+    _require_manager_of(actor, visit.deliverer_id)
     errors = {}
     if reason_code not in CorrectionReason.values:
         errors["reason_code"] = "Choose the reason for the correction"
@@ -646,7 +765,7 @@ def visit_correct(
 def visit_cancel(*, actor: User, visit: Visit, reason_code: str, note: str = "") -> CallEvent:
     """Cancel a visit that has not started, with the reason; the cancellation is an event like any other."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
-    _require_manager_of(actor, visit.provider_id)
+    _require_manager_of(actor, visit.deliverer_id)
     if visit.status in (VisitStatus.IN_PROGRESS, VisitStatus.COMPLETED):
         raise ValidationError("This visit has started: correct it instead of cancelling it")
     if visit.status == VisitStatus.CANCELLED:
@@ -696,8 +815,10 @@ def late_visits_flag(*, now: dt.datetime | None = None) -> LateScan:
             late, missed = _flag_and_alert(now)
         else:
             late, missed = _flag_in_steps(now)
-    escalated = _escalate(now)
-    _notify_providers(late, missed)
+        # In the same transaction as the flags: were the worker to die between a commit of the flags
+        # and the notifications, the re-run would find nothing new to flag and nobody would be told.
+        escalated = _escalate(now)
+        _notify_providers(late, missed)
     return LateScan(late=len(late), missed=len(missed), escalated=escalated)
 
 
@@ -897,7 +1018,11 @@ def _notify_providers(late: list[int], missed: list[int]) -> None:
 def alert_acknowledge(*, actor: User, alert: VisitAlert, action_taken: str) -> VisitAlert:
     """The provider records what it did (phoned the carer, told the family); once only."""
     alert = VisitAlert.objects.select_for_update().select_related("visit").get(pk=alert.pk)
-    _require_manager_of(actor, alert.visit.provider_id)
+    # The late scan tells the provider; a subcontractor delivering the visit may answer it too.
+    if actor.organisation_id != alert.visit.delivered_by_id or actor.organisation_id is None:
+        _require_manager_of(actor, alert.visit.provider_id)
+    else:
+        _require_manager_of(actor, alert.visit.delivered_by_id)
     if alert.acknowledged_at is not None:
         raise ValidationError("This alert has already been acknowledged")
     if not action_taken.strip():

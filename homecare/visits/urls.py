@@ -1,5 +1,11 @@
-from homecare.visits.views import boards, imports, mobile, variations
+from homecare.visits.views import boards, imports, mobile, subcontracting, variations
 
 app_name = "visits"
 
-urlpatterns = boards.urlpatterns + imports.urlpatterns + mobile.urlpatterns + variations.urlpatterns
+urlpatterns = (
+    boards.urlpatterns
+    + imports.urlpatterns
+    + mobile.urlpatterns
+    + variations.urlpatterns
+    + subcontracting.urlpatterns
+)

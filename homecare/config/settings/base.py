@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "homecare.quality",
     "homecare.records",
     "homecare.market",
+    "homecare.reporting",
+    "homecare.outcomes",
+    "homecare.rostering",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +176,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@openhomecare.exampl
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 JOBS_EAGER = env_bool("JOBS_EAGER", True)
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600, "ASYNC": not JOBS_EAGER}}
+# A job whose worker died is run again up to this many times (jobs are idempotent; ADR 0004).
+JOBS_RETRIES = env_int("JOBS_RETRIES", 5)
 
 # Brokerage defaults; a framework's own settings win where it has them.
 BROKERAGE_RESPONSE_HOURS = 24
@@ -210,10 +215,14 @@ SAFEGUARDING_PATTERN_WINDOW_DAYS = env_int("SAFEGUARDING_PATTERN_WINDOW_DAYS", 9
 
 # Periodic jobs, enqueued by `manage.py run_scheduler` (see homecare/platform/schedule.py).
 SCHEDULE = [
+    {"job": "homecare.platform.jobs.requeue_abandoned", "every_minutes": 1},  # jobs of dead workers
     {"job": "homecare.visits.tasks.flag_late_visits_job", "every_minutes": 5},
     {"job": "homecare.brokerage.tasks.expire_offer_rounds", "every_minutes": 5},
     {"job": "homecare.visits.tasks.generate_visits_job", "daily_at": "02:00"},
     {"job": "homecare.market.tasks.send_sitrep_reminders_job", "every_minutes": 15},
+    {"job": "homecare.reporting.tasks.refresh_aggregates_job", "daily_at": "03:00"},
+    {"job": "homecare.outcomes.tasks.raise_budget_alerts_job", "daily_at": "03:00"},
+    {"job": "homecare.outcomes.tasks.create_due_surveys_job", "daily_at": "03:15"},
 ]
 
 # Call monitoring (frameworks set their own alert minutes; these apply where no framework does).
@@ -224,6 +233,16 @@ VISITS_HORIZON_DAYS = env_int("VISITS_HORIZON_DAYS", 28)
 VISITS_LATE_ALERT_MINUTES = 30
 VISITS_LATE_ESCALATION_MINUTES = 30
 VISITS_CHECK_IN_RADIUS_M = env_int("VISITS_CHECK_IN_RADIUS_M", 150)
+
+# Outcome-based homecare (ADR 0014): a budget alert when delivery runs under/over the weekly budget for
+# this many complete weeks in a row; feedback due this many weeks after care starts, then every N months.
+OUTCOMES_ALERT_WEEKS = env_int("OUTCOMES_ALERT_WEEKS", 3)
+OUTCOMES_UNDER_PERCENT = env_int("OUTCOMES_UNDER_PERCENT", 80)
+OUTCOMES_OVER_PERCENT = env_int("OUTCOMES_OVER_PERCENT", 110)
+OUTCOMES_FEEDBACK_FIRST_WEEKS = env_int("OUTCOMES_FEEDBACK_FIRST_WEEKS", 6)
+OUTCOMES_FEEDBACK_EVERY_MONTHS = env_int("OUTCOMES_FEEDBACK_EVERY_MONTHS", 6)
+# The quality score counts feedback only from this many responses in its 12 months (fewer are noise).
+OUTCOMES_FEEDBACK_MIN_RESPONSES = env_int("OUTCOMES_FEEDBACK_MIN_RESPONSES", 5)
 
 # Tamper-evident audit log (ADR 0009): entries are chained with HMAC-SHA256 under this key. Unset, a key
 # is derived from SECRET_KEY (development, tests); production refuses to start without one. Never change
@@ -248,3 +267,13 @@ SUBJECT_ACCESS_RESTRICTED = {
 }
 # Backups (`make backup`): where they go.
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+
+# Rota planner (ADR 0013). Travel times come from the straight-line model unless an OSRM server is named.
+ROSTERING_ROUTING_URL = env_str("ROSTERING_ROUTING_URL", "")
+ROSTERING_ROUTING_TIMEOUT = env_int("ROSTERING_ROUTING_TIMEOUT", 5, minimum=1)
+ROSTERING_ROUTING_MAX_LOCATIONS = env_int("ROSTERING_ROUTING_MAX_LOCATIONS", 100, minimum=2)
+ROSTERING_MAX_TIME_LIMIT = env_int("ROSTERING_MAX_TIME_LIMIT", 300, minimum=1)
+# Re-planning after sickness: visits starting within this many minutes stay with their carer; moving any
+# other published assignment costs this many minutes of travel in the planner's objective.
+ROSTERING_REPLAN_FREEZE_MINUTES = env_int("ROSTERING_REPLAN_FREEZE_MINUTES", 120, minimum=0)
+ROSTERING_CHANGE_WEIGHT = env_int("ROSTERING_CHANGE_WEIGHT", 60, minimum=0)

@@ -50,9 +50,12 @@ from .generators import (
     random_package_plan,
     synthetic_nhs_numbers,
 )
+from .lead_providers import build_lead_providers
 from .loader import refresh_statistics
 from .market import FRAMEWORK_NAME, build_market
+from .outcomes import build_outcomes
 from .quality import build_quality
+from .rostering import build_rota_profiles
 from .sitreps import build_sitreps
 from .visits import CALL_MONITORING_TABLES, build_call_monitoring
 from .vocabulary import (
@@ -220,6 +223,7 @@ def build_borough(
         writer.organisations()
         writer.users()
         build_market(writer)
+        build_lead_providers(writer)
         writer.everyone()
         council = Organisation.objects.get(name=COUNCIL_NAME, type=OrganisationType.COUNCIL)
         open_waiting_cases(council=council, seed=seed)
@@ -227,8 +231,10 @@ def build_borough(
             if people > CHUNK_PEOPLE:
                 writer.log("  call monitoring: care workers, visits and a week of calls")
             build_call_monitoring(writer)
+            build_rota_profiles(writer)  # rota planner: the care workers call monitoring created
         build_sitreps(writer)
         build_quality(writer)
+        build_outcomes(writer)
     refresh_statistics([Organisation, Zone, User, *writer.tables, *BROKERAGE_TABLES, *CALL_MONITORING_TABLES])
     writer.summary.seconds = time.perf_counter() - started
     return writer.summary

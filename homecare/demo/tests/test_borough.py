@@ -410,3 +410,32 @@ def test_a_demo_sign_in_passes_the_second_factor_with_the_published_demo_code(su
     response = client.post("/two-factor", {"code": demo_code_now(), "next": "/brokerage/"})
     assert response.status_code == 302 and response["Location"] == "/brokerage/"
     assert client.get("/brokerage/").status_code == 200
+
+
+def test_the_borough_has_outcome_based_homecare_to_show(summary):
+    from homecare.outcomes.models import CarryOverRule, EqualityMonitoring, FeedbackResponse, OutcomeReview
+    from homecare.people.models import SupportPlanEquipment
+
+    assert CarryOverRule.objects.get().mode == "roll_over"
+    assert EqualityMonitoring.objects.exists() and SupportPlanEquipment.objects.exists()
+    assert FeedbackResponse.objects.exists()
+    for review in OutcomeReview.objects.all():
+        assert review.answers.count() == review.support_plan.outcomes.count()
+
+
+def test_a_lead_provider_has_two_approved_subcontractors_a_wage_floor_and_one_shortfall(summary):
+    from django.utils import timezone
+
+    from homecare.providers import selectors_subcontracting as sub_selectors
+    from homecare.providers.models import LeadProviderAppointment, Subcontracting
+
+    appointment = LeadProviderAppointment.objects.get()
+    assert appointment.lead.name == borough.PROVIDER_NAMES[0] and appointment.zone is not None
+    subs = Subcontracting.objects.filter(appointment=appointment, status="approved")
+    assert subs.count() == 2 and all(s.status_changes.count() == 2 for s in subs)
+    council = appointment.council
+    assert sub_selectors.current_floor(council=council, on=timezone.localdate()) is not None
+    checks = sub_selectors.wage_checks(council=council, today=timezone.localdate())
+    rows = {r.organisation.pk: r for r in checks}
+    shortfalls = [o for o, r in rows.items() if any(p.status == "shortfall" for p in r.periods)]
+    assert len(shortfalls) == 1 and shortfalls[0] in {s.subcontractor_id for s in subs}

@@ -116,6 +116,17 @@ class StatementLine(models.Model):
     council_amount = models.DecimalField(max_digits=12, decimal_places=2)
     nhs_amount = models.DecimalField(max_digits=12, decimal_places=2)
     hold_reason = models.CharField(max_length=200, blank=True)
+    # The lead provider's subcontractor that delivered the line's visits (blank: the provider's own staff);
+    # copied from Visit.delivered_by with the rest of the line, so no constraint (see above).
+    subcontractor = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["package_id", "care_type", "day_type", "id"]

@@ -189,6 +189,14 @@ def remittance(request, statement_pk: int):
 
 
 @login_required
+def statement_csv(request, statement_pk: int):
+    statement = selectors.statement_for_user(user=request.user, pk=statement_pk)
+    return _csv(
+        exports.statement_lines_file(statement), f"statement-PR{statement.run_id:05d}-{statement.pk}.csv"
+    )
+
+
+@login_required
 def line_detail(request, line_pk: int):
     line = selectors.line_for_user(user=request.user, pk=line_pk)
     form = forms.DisputeForm(request.POST or None)
@@ -255,6 +263,7 @@ urlpatterns = [
     path("runs/<int:run_pk>/<slug:action>", run_action, name="run-action"),
     path("statements/<int:statement_pk>/", statement_detail, name="statement"),
     path("statements/<int:statement_pk>/remittance.pdf", remittance, name="remittance"),
+    path("statements/<int:statement_pk>/lines.csv", statement_csv, name="statement-csv"),
     path("lines/<int:line_pk>/", line_detail, name="line"),
     path("disputes/<int:dispute_pk>/", dispute_detail, name="dispute"),
 ]

@@ -17,6 +17,8 @@ DOMAIN_APPS = {
     "quality",
     "market",
     "reporting",
+    "outcomes",
+    "records",
     "demo",
 }
 

@@ -1,5 +1,6 @@
 """The providers app's models, by topic: geography (zones), the framework (lots, admissions, rate
-cards) and the market (profiles, CQC ratings, declarations, capacity, suspensions)."""
+cards), the market (profiles, CQC ratings, declarations, capacity, suspensions), subcontracting (lead
+providers and their subcontractors) and the living-wage floor (floors and lowest-pay attestations)."""
 
 from homecare.platform.append_only import AppendOnly, AppendOnlyError
 
@@ -16,6 +17,7 @@ from .framework import (
     Service,
 )
 from .geography import AreaType, Zone
+from .living_wage import LivingWageFloor, LowestPayAttestation
 from .market import (
     ETHICAL_STANDARDS,
     CapacityDeclaration,
@@ -24,10 +26,18 @@ from .market import (
     ProviderProfile,
     Suspension,
 )
+from .subcontracting import (
+    LIVE_SUBCONTRACTING,
+    LeadProviderAppointment,
+    Subcontracting,
+    SubcontractingStatus,
+    SubcontractingStatusChange,
+)
 
 __all__ = [
     "BARRABLE_RATINGS",
     "ETHICAL_STANDARDS",
+    "LIVE_SUBCONTRACTING",
     "Admission",
     "AdmissionDecision",
     "AppendOnly",
@@ -39,11 +49,17 @@ __all__ = [
     "Framework",
     "FrameworkStatus",
     "FrameworkStatusChange",
+    "LeadProviderAppointment",
+    "LivingWageFloor",
     "Lot",
+    "LowestPayAttestation",
     "ProviderProfile",
     "RateCard",
     "Rating",
     "Service",
+    "Subcontracting",
+    "SubcontractingStatus",
+    "SubcontractingStatusChange",
     "Suspension",
     "Zone",
 ]

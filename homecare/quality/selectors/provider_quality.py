@@ -11,11 +11,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from homecare.accounts.models import Organisation, OrganisationType, Role, User
+from homecare.outcomes import selectors as outcome_selectors
 from homecare.providers.models import Admission, AdmissionDecision, CqcRating
 from homecare.quality import scoring
 from homecare.quality.models import (
@@ -44,7 +46,7 @@ def _org(user: User) -> Organisation | None:
 def quality_facts(
     *, council: Organisation, provider_ids: Iterable[int], on: dt.date | None = None
 ) -> dict[int, scoring.QualityFacts]:
-    """The facts behind each provider's score, in four queries whatever the number of providers."""
+    """The facts behind each provider's score, in five queries whatever the number of providers."""
     ids = sorted(set(provider_ids))
     on = on or timezone.localdate()
     since = on - dt.timedelta(days=scoring.LOOKBACK_DAYS)
@@ -98,6 +100,8 @@ def quality_facts(
         conclusion__in=[Conclusion.SUBSTANTIATED, Conclusion.PARTLY],
     ).values_list("concern__provider_id", "conclusion"):
         substantiated[provider_id][0 if conclusion == Conclusion.SUBSTANTIATED else 1] += 1
+    # People's and families' feedback about the provider (outcomes app), one query.
+    feedback = outcome_selectors.feedback_for_quality(council=council, provider_ids=ids, since=since, on=on)
     return {
         i: scoring.QualityFacts(
             cqc_rating=rating.get(i),
@@ -106,6 +110,9 @@ def quality_facts(
             partly_upheld=upheld[i][1],
             substantiated=substantiated[i][0],
             partly_substantiated=substantiated[i][1],
+            feedback_responses=feedback.get(i, (0, None))[0],
+            feedback_points=feedback.get(i, (0, None))[1],
+            feedback_minimum=settings.OUTCOMES_FEEDBACK_MIN_RESPONSES,
         )
         for i in ids
     }

@@ -18,6 +18,7 @@ from django.utils import timezone
 from homecare.accounts import permissions
 from homecare.accounts.models import Organisation, Role, User
 from homecare.platform.audit import save_audited
+from homecare.platform.audit_log import audit_record
 from homecare.platform.notifications import notify
 from homecare.providers import selectors as provider_selectors
 from homecare.providers import services as provider_services
@@ -342,4 +343,19 @@ def _apply(council, actor, filename, parsed, suspend_inadequate) -> CqcImport:
                 )
                 log.suspensions_started += 1
     log.save()
+    # One sealed entry per applied import, in its transaction (a rejected file writes none): counts only.
+    audit_record(
+        actor=actor,
+        action="quality.cqc_import_applied",
+        record=log,
+        summary=f"CQC ratings imported: {log.ratings_recorded} rating(s) recorded",
+        payload={
+            "rows_read": log.rows_read,
+            "ratings_recorded": log.ratings_recorded,
+            "unchanged": log.unchanged,
+            "not_ours": log.not_ours,
+            "reviews_opened": log.reviews_opened,
+            "suspensions_started": log.suspensions_started,
+        },
+    )
     return log

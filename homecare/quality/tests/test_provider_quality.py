@@ -187,8 +187,8 @@ def test_scores_take_the_same_few_queries_for_one_provider_or_many(
     for provider in (acorn, *others[:2]):
         make_qa_visit(actor=clara, provider=provider, rag="amber")
     many = [acorn.pk, *(p.pk for p in others)]
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # CQC, QA, complaints, enquiries, feedback
         selectors.provider_quality_scores(council=northbridge, provider_ids=[acorn.pk])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # CQC, QA, complaints, enquiries, feedback
         scores = selectors.provider_quality_scores(council=northbridge, provider_ids=many)
     assert len(scores) == 9 and scores[acorn.pk].facts.qa_rag == "amber"

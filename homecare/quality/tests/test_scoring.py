@@ -54,3 +54,22 @@ def test_a_better_cqc_rating_never_lowers_the_score(f, a, b):
         scoring.score(QualityFacts(**{**f.__dict__, "cqc_rating": low})).score
         <= scoring.score(QualityFacts(**{**f.__dict__, "cqc_rating": high})).score
     )
+
+
+def test_feedback_counts_fifteen_percent_once_there_are_enough_responses():
+    few = QualityFacts("good", "amber", feedback_responses=4, feedback_points=Decimal("100"))
+    # 40% × 80 + 40% × 60 + 20% × 100: four responses are too few to count
+    assert scoring.score(few).score == scoring.score(QualityFacts("good", "amber")).score == Decimal("76.0")
+    assert scoring.score(few).feedback_points is None
+    enough = QualityFacts("good", "amber", feedback_responses=5, feedback_points=Decimal("90"))
+    # 35% × 80 + 35% × 60 + 15% × 100 + 15% × 90 = 28 + 21 + 15 + 13.5
+    assert scoring.score(enough).score == Decimal("77.5")
+    assert scoring.score(enough).weights == scoring.WEIGHTS_WITH_FEEDBACK
+
+
+@given(facts, st.integers(5, 50), st.decimals(0, 100, places=1), st.decimals(0, 100, places=1))
+def test_better_feedback_never_lowers_the_score(f, n, a, b):
+    low, high = sorted([a, b])
+    with_low = QualityFacts(**{**f.__dict__, "feedback_responses": n, "feedback_points": low})
+    with_high = QualityFacts(**{**f.__dict__, "feedback_responses": n, "feedback_points": high})
+    assert Decimal(0) <= scoring.score(with_low).score <= scoring.score(with_high).score <= Decimal(100)

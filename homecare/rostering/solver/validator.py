@@ -14,6 +14,7 @@ different carers with their start-to-start gap within [min_gap, max_gap]; maximu
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .model import Instance, Solution
@@ -45,7 +46,12 @@ class Report:
     changes: int = 0  # visits given to another carer than their previous one
 
 
-def validate(instance: Instance, solution: Solution) -> Report:
+def validate(
+    instance: Instance, solution: Solution, *, clock: Callable[[float], str] | None = None
+) -> Report:
+    """Check every hard rule and compute the objective. `clock` formats a moment in messages (the
+    rostering app shows wall-clock times); by default the model's minutes are printed as they are."""
+    at = clock or _minutes
     visits = instance.visit_by_id()
     carers = {c.id: c for c in instance.carers}
     violations: list[Violation] = []
@@ -111,20 +117,21 @@ def validate(instance: Instance, solution: Solution) -> Report:
                 fail(
                     "arrival",
                     stop.visit,
-                    f"{stop.visit} starts at {stop.start:g}, before {carer.id} can arrive ({arrival:g})",
+                    f"{stop.visit} starts at {at(stop.start)}, before {carer.id} can arrive ({at(arrival)})",
                 )
             if stop.start < visit.earliest - EPS:
                 fail(
                     "window",
                     stop.visit,
-                    f"{stop.visit} starts at {stop.start:g}, before its window opens ({visit.earliest:g})",
+                    f"{stop.visit} starts at {at(stop.start)}, "
+                    f"before its window opens ({at(visit.earliest)})",
                 )
             late = max(0.0, stop.start - visit.latest)
             if hard and late > EPS:
                 fail(
                     "window",
                     stop.visit,
-                    f"{stop.visit} starts at {stop.start:g}, after its latest start ({visit.latest:g})",
+                    f"{stop.visit} starts at {at(stop.start)}, after its latest start ({at(visit.latest)})",
                 )
             tardiness.append(late)
             load += visit.demand
@@ -136,7 +143,7 @@ def validate(instance: Instance, solution: Solution) -> Report:
             fail(
                 "shift",
                 carer.id,
-                f"carer {carer.id} is back at {ready + leg:g}, after the shift ends ({shift.end:g})",
+                f"carer {carer.id} is back at {at(ready + leg)}, after the shift ends ({at(shift.end)})",
             )
         if carer.capacity is not None and load > carer.capacity:
             fail("capacity", carer.id, f"carer {carer.id} carries {load}, over capacity {carer.capacity}")
@@ -216,6 +223,10 @@ def validate(instance: Instance, solution: Solution) -> Report:
         travel_share=(travel / paid) if paid else None,
         changes=changes,
     )
+
+
+def _minutes(value: float) -> str:
+    return f"{value:g}"
 
 
 def _round(value: float, decimals: int | None) -> float:

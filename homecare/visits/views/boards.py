@@ -18,7 +18,7 @@ from homecare.accounts import permissions
 from homecare.accounts.models import Role
 from homecare.govuk_forms.forms import add_service_errors
 from homecare.people import selectors as people_selectors
-from homecare.visits import forms, presenters, rules, selectors, services
+from homecare.visits import forms, presenters, rules, selectors, services, subcontracting
 from homecare.visits.models import VisitStatus
 
 
@@ -56,6 +56,10 @@ def board(request):
 def _visit_page(request, visit, **bound):
     manager = permissions.manages_visits(request.user)
     care_workers = selectors.care_workers_for(user=request.user, visit=visit)
+    # Under the lead-provider model (ADR 0015) the deliverer's managers record and correct the visit;
+    # the lead's managers decide who delivers it.
+    delivers = manager and request.user.organisation_id == visit.deliverer_id
+    leads = manager and request.user.organisation_id == visit.provider_id
     return render(
         request,
         "visits/visit.html",
@@ -65,14 +69,27 @@ def _visit_page(request, visit, **bound):
             "events": presenters.event_lines(selectors.visit_events(visit=visit)),
             "assignments": visit.assignments.select_related("care_worker"),
             "alerts": visit.alerts.select_related("acknowledged_by"),
-            "manager": manager,
+            "manager": delivers,
+            "leads": leads,
+            "deliverer_form": _deliverer_form(visit) if leads and visit.status == VisitStatus.PLANNED else "",
             "assign_form": bound.get("assign_form") or forms.AssignForm(care_workers=care_workers),
             "correction_form": bound.get("correction_form") or forms.CorrectionForm(),
             "cancel_form": bound.get("cancel_form") or forms.CancelForm(),
-            "can_cancel": manager
+            "can_cancel": delivers
             and visit.status not in (VisitStatus.IN_PROGRESS, VisitStatus.COMPLETED, VisitStatus.CANCELLED),
         },
         status=400 if any(f.errors for f in bound.values()) else 200,
+    )
+
+
+def _deliverer_form(visit):
+    subcontractors = subcontracting.subcontractor_choices(
+        council_id=visit.council_id, lead_id=visit.provider_id
+    )
+    if not subcontractors.exists() and visit.delivered_by_id is None:
+        return None
+    return forms.DeliveryForm(
+        subcontractors=subcontractors, with_date=False, initial={"subcontractor": visit.delivered_by_id}
     )
 
 

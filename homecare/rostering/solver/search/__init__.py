@@ -8,12 +8,13 @@ is installed, else ALNS. See docs/adr/0007-rostering-solver.md for the measureme
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..model import Instance, Route, Solution, Stop
+from ..model import INF, Instance, Route, Shift, Solution, Stop
 from . import pyvrp_engine
 from .alns import Search, construct, warm_start
 from .problem import Problem, compile_problem
@@ -74,6 +75,66 @@ def solve(
     best = search.run(state)
     best.schedule()
     return Result(to_solution(problem, best), "alns", search.iterations, time.perf_counter() - wall_started)
+
+
+class UntimeableRoutes(ValueError):
+    """Routes that no schedule can time: synchronised carers would each wait for the other."""
+
+
+def time_routes(instance: Instance, routes: Mapping[tuple[str, int], Sequence[str]]) -> Solution:
+    """Time fixed routes ({(carer id, shift index): [visit ids in order]}) at their earliest starts,
+    without judging them: lateness is paid, not refused, and shift ends are ignored, so that
+    `validator.validate(instance, solution)` can then name every rule the routes break (a coordinator's
+    hand-made change is checked this way). Visits not on any route are reported unassigned. Raises
+    UntimeableRoutes when a synchronised pair cannot be timed (a cycle of waiting) and ValueError for an
+    unknown carer, shift or visit."""
+    relaxed = dataclasses.replace(
+        instance,
+        lateness="soft",
+        carers=tuple(
+            dataclasses.replace(
+                c, shifts=tuple(Shift(s.start, INF) for s in c.shifts), max_working_minutes=None
+            )
+            for c in instance.carers
+        ),
+    )
+    problem = compile_problem(relaxed)
+    route_of = {
+        (problem.carer_ids[problem.route_carer[r]], problem.route_shift[r]): r
+        for r in range(problem.n_routes)
+    }
+    index = {vid: k for k, vid in enumerate(problem.visit_ids)}
+    state = State(problem)
+    for key, visit_ids in routes.items():
+        if key not in route_of:
+            raise ValueError(f"no carer {key[0]!r} with shift {key[1]}")
+        r = route_of[key]
+        for vid in visit_ids:
+            if vid not in index:
+                raise ValueError(f"unknown visit {vid!r}")
+            k = index[vid]
+            if state.r_of[k] >= 0:
+                raise ValueError(f"visit {vid!r} is on two routes")
+            state._place(k, r, len(state.routes[r]))
+    for g, members in enumerate(problem.groups):
+        placed = [state.r_of[k] >= 0 for k in members]
+        if all(placed):
+            state.unassigned.discard(g)
+        elif any(placed):
+            names = " and ".join(problem.visit_ids[k] for k in members)
+            raise ValueError(f"{names} go together: route both or neither")
+        if len(members) == 2 and all(placed):
+            a, b = members
+            if problem.route_carer[state.r_of[a]] == problem.route_carer[state.r_of[b]]:
+                carer = problem.carer_ids[problem.route_carer[state.r_of[a]]]
+                raise UntimeableRoutes(
+                    f"{problem.visit_ids[a]} and {problem.visit_ids[b]} need two different carers, "
+                    f"both given to {carer}"
+                )
+    if not state.schedule():
+        raise UntimeableRoutes("the carers of a double-handed visit would each be waiting for the other")
+    solution = to_solution(problem, state)
+    return solution
 
 
 def to_solution(problem: Problem, state: State) -> Solution:

@@ -22,6 +22,7 @@ from .problem import Problem
 from .state import State
 
 BLINK = 0.01
+NEIGHBOURS = 300  # related groups kept per group
 SEGMENT = 100  # iterations between operator weight updates
 REACTION = 0.2
 SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 3.0
@@ -115,12 +116,18 @@ class Search:
         out: list[list[int]] = [[] for _ in P.groups]
         for g, k in zip(self.plannable, firsts, strict=True):
             nk, ek = P.node[k], P.early[k]
-            ranked = sorted(
+            scored = (
                 (M[nk][P.node[j]] / scale + abs(ek - P.early[j]) / span, h)
                 for h, j in zip(self.plannable, firsts, strict=True)
                 if h != g
             )
-            out[g] = [h for _, h in ranked]
+            # Ruins only ever reach the first few dozen; past NEIGHBOURS groups keep the nearest only
+            # (smaller instances, the published benchmarks among them, keep every group as before).
+            out[g] = (
+                [h for _, h in sorted(scored)[:NEIGHBOURS]]
+                if len(firsts) > NEIGHBOURS
+                else [h for _, h in sorted(scored)]
+            )
         return out
 
     # --- ruin --------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_left
 
 from .state import State
 
@@ -44,7 +45,18 @@ def positions(state: State, k: int) -> list[tuple]:
         prev, ready = P.route_start[r], P.route_from[r]
         n = len(route)
         row_k = M[nk]
-        for p in range(n + 1):
+        first = 0
+        if hard and n:
+            # Skip the positions before visits that must start before k can end: such a successor would
+            # be pushed past its latest start. Starts rise along a route and no window is wider than
+            # P.widest, so a successor starting before ek + dk - widest is one of them (binary search).
+            first = bisect_left(route, ek + dk - P.widest, key=t.__getitem__)
+            while first < n and late[route[first]] < ek + dk:
+                first += 1
+            if first:
+                j = route[first - 1]
+                prev, ready = node[j], t[j] + dur[j]
+        for p in range(first, n + 1):
             if p < n:
                 j = route[p]
                 nxt = node[j]

@@ -51,6 +51,7 @@ class Problem:
     w_unassigned: float
     w_distinct: float
     w_balance: float
+    widest: float  # the widest time window (latest - earliest start) of any visit
     horizon: float  # no start in a schedule without a positive cycle can exceed this
     unplannable: dict[int, str]  # group -> why no carer can ever do it
 
@@ -186,6 +187,7 @@ def compile_problem(instance: Instance) -> Problem:
         w_unassigned=w.unassigned,
         w_distinct=w.distinct_carers,
         w_balance=w.balance,
+        widest=max((v.latest - v.earliest for v in visits), default=0.0),
         horizon=horizon,
         unplannable=unplannable,
     )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OutcomesConfig(AppConfig):
+    name = "homecare.outcomes"
+    verbose_name = "Outcome-based homecare"
