@@ -12,7 +12,7 @@ import math
 import random
 from decimal import Decimal
 
-from homecare.accounts.models import Role, User
+from homecare.accounts.models import OrganisationType, Role, User
 from homecare.rostering.models import Availability, CareWorkerProfile
 
 from .vocabulary import BATCH_SIZE, CENTRE_LATITUDE, CENTRE_LONGITUDE
@@ -29,17 +29,18 @@ URBAN_KM, BOROUGH_KM = 3.5, 7.0
 
 
 def build_rota_profiles(writer) -> int:
-    """A profile and weekly shifts for every care worker of the borough's providers that has none."""
+    """A profile and weekly shifts for every care worker of the borough's providers (the framework's and
+    the lead providers' subcontractors) that has none."""
     rng = random.Random(f"rota-{writer.seed}")
     female_names = set(writer.pools.female)
     managers = dict(
-        User.objects.filter(role=Role.PROVIDER_MANAGER, organisation__in=writer.providers)
+        User.objects.filter(role=Role.PROVIDER_MANAGER, organisation__type=OrganisationType.PROVIDER)
         .order_by("-id")
         .values_list("organisation_id", "pk")
     )
     have = set(CareWorkerProfile.objects.values_list("care_worker_id", flat=True))
     workers = (
-        User.objects.filter(role=Role.CARE_WORKER, organisation__in=writer.providers)
+        User.objects.filter(role=Role.CARE_WORKER, organisation__type=OrganisationType.PROVIDER)
         .exclude(pk__in=have)
         .order_by("pk")
         .values_list("pk", "organisation_id", "first_name")

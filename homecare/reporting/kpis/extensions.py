@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from homecare.outcomes.selectors import budget_utilisation, feedback_scores
+from homecare.providers.selectors_subcontracting import continuity_by_deliverer
 from homecare.reporting.kpis.registry import PERCENT, Context, Kpi, Measure, register
 from homecare.reporting.periods import LONDON, Month
 from homecare.reporting.populations import COUNCIL, PROVIDER, Population
 from homecare.reporting.rag import Polarity
-
-try:
-    from homecare.outcomes.selectors import budget_utilisation, feedback_scores
-except ImportError:  # the outcomes app is optional: without it these KPIs are simply not registered
-    budget_utilisation = feedback_scores = None
 
 OUTCOMES = "Outcomes"
 
@@ -43,39 +40,68 @@ def _feedback(population: Population, month: Month, context: Context) -> Measure
     return Measure(score.points if score is not None else None)
 
 
-if budget_utilisation is not None and feedback_scores is not None:
-    register(
-        Kpi(
-            id="budget-utilisation",
-            title="Budget of hours used",
-            description="Hours delivered against hours budgeted, over the budget weeks starting in the "
-            "month, for budget-of-hours packages (the outcomes app's definition).",
-            unit=PERCENT,
-            polarity=Polarity.HIGHER,
-            target=Decimal("90"),
-            amber=Decimal("80"),
-            source="outcomes",
-            group=OUTCOMES,
-            populations=frozenset({COUNCIL, PROVIDER}),
-            measure=_utilisation,
-            numerator_text="Hours delivered",
-            denominator_text="Hours budgeted",
-        )
+def _lead_continuity(population: Population, month: Month, context: Context) -> Measure:
+    figures = continuity_by_deliverer(
+        council=population.council, start=month.first_day, end=month.last_day, lead=population.provider
     )
-    register(
-        Kpi(
-            id="feedback-score",
-            title="Feedback from people receiving care",
-            description="The overall feedback score (points out of 100, the mean of every answer) from "
-            "surveys received in the month.",
-            unit="points",
-            polarity=Polarity.HIGHER,
-            target=Decimal("80"),
-            amber=Decimal("70"),
-            source="outcomes",
-            group=OUTCOMES,
-            populations=frozenset({COUNCIL, PROVIDER}),
-            measure=_feedback,
-            numerator_text="Feedback score out of 100",
-        )
+    if not figures:
+        return Measure(None)  # no lead provider appointed (or this provider is not one)
+    return Measure(
+        Decimal(sum(f.regular_visits for f in figures)), Decimal(sum(f.carer_visits for f in figures))
     )
+
+
+register(
+    Kpi(
+        id="budget-utilisation",
+        title="Budget of hours used",
+        description="Hours delivered against hours budgeted, over the budget weeks starting in the "
+        "month, for budget-of-hours packages (the outcomes app's definition).",
+        unit=PERCENT,
+        polarity=Polarity.HIGHER,
+        target=Decimal("90"),
+        amber=Decimal("80"),
+        source="outcomes",
+        group=OUTCOMES,
+        populations=frozenset({COUNCIL, PROVIDER}),
+        measure=_utilisation,
+        numerator_text="Hours delivered",
+        denominator_text="Hours budgeted",
+    )
+)
+register(
+    Kpi(
+        id="feedback-score",
+        title="Feedback from people receiving care",
+        description="The overall feedback score (points out of 100, the mean of every answer) from "
+        "surveys received in the month.",
+        unit="points",
+        polarity=Polarity.HIGHER,
+        target=Decimal("80"),
+        amber=Decimal("70"),
+        source="outcomes",
+        group=OUTCOMES,
+        populations=frozenset({COUNCIL, PROVIDER}),
+        measure=_feedback,
+        numerator_text="Feedback score out of 100",
+    )
+)
+register(
+    Kpi(
+        id="lead-model-continuity",
+        title="Continuity of care under the lead-provider model",
+        description="Share of people's completed visits made by their regular (at most three most "
+        "frequent) care workers, for visits of appointed lead providers, whether delivered by the lead's "
+        "own staff or a subcontractor (ADR 0015).",
+        unit=PERCENT,
+        polarity=Polarity.HIGHER,
+        target=Decimal("80"),
+        amber=Decimal("70"),
+        source="providers",
+        group=OUTCOMES,
+        populations=frozenset({COUNCIL, PROVIDER}),
+        measure=_lead_continuity,
+        numerator_text="Visits by regular care workers",
+        denominator_text="Care worker visits",
+    )
+)
