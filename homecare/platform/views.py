@@ -60,6 +60,9 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        # An API client gets JSON, as the API's own 404s (a path that does not resolve, e.g. a negative id)
+        return JsonResponse({"detail": "Not Found"}, status=404)
     return render(request, "errors/404.html", status=404)
 
 

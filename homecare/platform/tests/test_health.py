@@ -17,6 +17,12 @@ def test_unknown_pages_get_the_service_not_found_page(client, db):
     assert "Page not found" in response.content.decode()
 
 
+def test_an_api_path_that_does_not_resolve_gets_json_not_the_page(client, db):
+    response = client.get("/api/v1/visits/-1")  # a negative id matches no route
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json" and response.json() == {"detail": "Not Found"}
+
+
 def test_pages_with_personal_data_are_not_cached(client, alice, mary):
     client.force_login(alice)
     response = client.get(reverse("people:person", args=[mary.pk]))
