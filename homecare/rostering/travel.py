@@ -23,6 +23,8 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from homecare.platform.geo import great_circle
+
 log = logging.getLogger(__name__)
 
 EARTH_RADIUS_KM = 6371.0088
@@ -66,9 +68,7 @@ class TravelModel:
 
 
 def haversine_km(a: Place, b: Place) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return great_circle(a.latitude, a.longitude, b.latitude, b.longitude, radius=EARTH_RADIUS_KM)
 
 
 class RoutingUnavailable(Exception):

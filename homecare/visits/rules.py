@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from homecare.platform.geo import great_circle
 
 LONDON = ZoneInfo("Europe/London")
 EARTH_RADIUS_M = 6_371_000
@@ -51,10 +52,7 @@ def distance_m(
     lat1: Decimal | float, lon1: Decimal | float, lat2: Decimal | float, lon2: Decimal | float
 ) -> int:
     """Great-circle distance in whole metres (haversine): ample for "is the phone at the door"."""
-    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
-    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return round(2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a))))
+    return round(great_circle(lat1, lon1, lat2, lon2, radius=EARTH_RADIUS_M))
 
 
 def within_radius(distance: int, accuracy: int | None, radius: int) -> bool:
